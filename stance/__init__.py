@@ -1,0 +1,18 @@
+"""stance: is the relationship between two countries warming or cooling? Sentence-level
+scores from a fine-tuned transformer, rolled up per article and per pair, with evidence.
+
+>>> import stance                                          # doctest: +SKIP
+>>> stance.load().score_article(text).to_dict()            # doctest: +SKIP
+"""
+
+from .actors import find_actors
+from .model_dir import LABELS, ModelDirError
+from .results import Actor, ArticleScore, DyadScore, SentenceScore
+from .scorer import Article, Scorer, load
+from .segment import Span, split_sentences
+
+__all__ = [
+    "load", "Scorer", "Article", "ArticleScore", "SentenceScore", "DyadScore", "Actor",
+    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "__version__",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,74 @@
+"""The stance model directory: a normal Hugging Face directory plus ``stance.json``.
+
+``stance.json`` holds what the weights alone do not say: the label order, the format version,
+the base model, the hash of the training data, the fitted temperature and the evaluation
+metrics. Loading checks all of it and fails loudly rather than guessing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMAT_VERSION", "LABELS", "ModelDirError", "read_metadata", "write_metadata", "default_model_path"]
+
+FORMAT_VERSION = 1
+LABELS = ("warming", "cooling", "neutral")
+METADATA_FILE = "stance.json"
+_REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+_REQUIRED_KEYS = ("format_version", "labels", "base_model", "data_hash", "temperature", "max_length")
+
+
+class ModelDirError(ValueError):
+    """The model directory is missing, incomplete or not a stance model."""
+
+
+SHIPPED_MODEL = "stance-minilm"
+
+
+def default_model_path() -> Path:
+    """The shipped model: inside an installed wheel (``stance/_model``), else the checkout's ``models/``."""
+    here = Path(__file__).resolve().parent
+    installed = here / "_model"
+    return installed if installed.is_dir() else here.parent / "models" / SHIPPED_MODEL
+
+
+def write_metadata(path: str | Path, meta: dict[str, Any]) -> None:
+    Path(path, METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """Validate a model directory and return its metadata.
+
+    >>> read_metadata("/nonexistent")
+    Traceback (most recent call last):
+    ...
+    stance.model_dir.ModelDirError: model directory /nonexistent does not exist; pass the path of a directory made by training/train.py, or call stance.load() with no path for the shipped model
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelDirError(
+            f"model directory {path} does not exist; pass the path of a directory made by "
+            "training/train.py, or call stance.load() with no path for the shipped model")
+    missing = [f for f in (*_REQUIRED_FILES, METADATA_FILE) if not (path / f).is_file()]
+    if missing:
+        raise ModelDirError(f"model directory {path} is missing {', '.join(missing)}; it is not a complete stance model")
+    try:
+        meta = json.loads((path / METADATA_FILE).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelDirError(f"{path / METADATA_FILE} is not valid JSON: {exc}") from exc
+    absent = [k for k in _REQUIRED_KEYS if k not in meta]
+    if absent:
+        raise ModelDirError(f"{path / METADATA_FILE} lacks {', '.join(absent)}")
+    if meta["format_version"] != FORMAT_VERSION:
+        raise ModelDirError(
+            f"{path} has format_version {meta['format_version']!r}; this stance reads version {FORMAT_VERSION}. "
+            "Upgrade stance or retrain the model")
+    if sorted(meta["labels"]) != sorted(LABELS):
+        raise ModelDirError(f"{path} has labels {meta['labels']}; expected the three labels {list(LABELS)}")
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    id2label = {int(k): v for k, v in config.get("id2label", {}).items()}
+    if [id2label.get(i) for i in range(len(LABELS))] != list(meta["labels"]):
+        raise ModelDirError(f"{path}: config.json id2label {id2label} disagrees with stance.json labels {meta['labels']}")
+    return meta

@@ -1,0 +1,90 @@
+"""From sentence probabilities to an article's (or a pair's) score, label and evidence.
+
+Small pure functions with named constants, in the manner of VADER. Each sentence contributes
+its direction ``P(warming) - P(cooling)`` weighted by its relevance ``1 - P(neutral)``: a
+background sentence the model calls neutral moves the article little, however long the article.
+The constants were chosen on the team's article labels of the train and dev stories
+(``training/tune_rollup.py``), never on the test stories.
+
+>>> rollup_score([0.8, -0.2], [0.9, 0.3])
+0.5
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .results import SentenceScore
+
+__all__ = ["relevance", "rollup_score", "confidence", "article_label", "evidence", "side_masses"]
+
+# Pseudo-weight of "no evidence" added to the denominator: an article whose only relevant
+# content is one half-sure sentence should not come out at full strength.
+EVIDENCE_PRIOR = 0.5
+# |score| below this is not a direction.
+DIRECTION_THRESHOLD = 0.15
+# Less relevance mass than this (about one clearly relevant sentence) reads as neutral.
+MIN_RELEVANCE = 0.5
+# Both sides at least this share of the total directed mass -> mixed.
+MIXED_SHARE = 0.3
+# Sentences shown as evidence each way.
+EVIDENCE_PER_SIDE = 3
+# A sentence counts as evidence only if it leans at least this much.
+EVIDENCE_MIN_WEIGHT = 0.2
+
+
+def relevance(p_neutral: float) -> float:
+    """How much a sentence is about relations at all: 1 - P(neutral)."""
+    return max(0.0, 1.0 - p_neutral)
+
+
+def rollup_score(directions: Sequence[float], relevances: Sequence[float]) -> float:
+    """Relevance-weighted mean direction, shrunk toward 0 when evidence is thin."""
+    mass = sum(relevances)
+    if mass <= 0:
+        return 0.0
+    weighted = sum(d * r for d, r in zip(directions, relevances))
+    return round(weighted / (mass + EVIDENCE_PRIOR), 6)
+
+
+def confidence(relevances: Sequence[float]) -> float:
+    """How much evidence the score rests on, in [0, 1): mass / (mass + 1)."""
+    mass = sum(relevances)
+    return round(mass / (mass + 1.0), 6)
+
+
+def side_masses(directions: Sequence[float], relevances: Sequence[float]) -> tuple[float, float]:
+    """(warming mass, cooling mass): the relevance-weighted pull each way."""
+    warm = sum(r * max(d, 0.0) for d, r in zip(directions, relevances))
+    cool = sum(r * max(-d, 0.0) for d, r in zip(directions, relevances))
+    return warm, cool
+
+
+def article_label(score: float, directions: Sequence[float], relevances: Sequence[float]) -> str:
+    """warming / cooling / mixed / neutral.
+
+    >>> article_label(0.0, [], [])
+    'neutral'
+    """
+    if sum(relevances) < MIN_RELEVANCE:
+        return "neutral"
+    warm, cool = side_masses(directions, relevances)
+    total = warm + cool
+    if total > 0 and min(warm, cool) / total >= MIXED_SHARE:
+        return "mixed"
+    if score >= DIRECTION_THRESHOLD:
+        return "warming"
+    if score <= -DIRECTION_THRESHOLD:
+        return "cooling"
+    return "mixed" if total > 0 and min(warm, cool) > 0.5 else "neutral"
+
+
+def evidence(sentences: Sequence[SentenceScore]) -> tuple[SentenceScore, ...]:
+    """The sentences that weigh most each way (cooling first, then warming), duplicates skipped."""
+    def weight(s: SentenceScore) -> float:
+        return s.score * relevance(s.probs["neutral"])
+
+    counted = [s for s in sentences if not s.duplicate]
+    cooling = sorted((s for s in counted if weight(s) <= -EVIDENCE_MIN_WEIGHT), key=weight)
+    warming = sorted((s for s in counted if weight(s) >= EVIDENCE_MIN_WEIGHT), key=weight, reverse=True)
+    return tuple(cooling[:EVIDENCE_PER_SIDE] + warming[:EVIDENCE_PER_SIDE])

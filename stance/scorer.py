@@ -1,0 +1,228 @@
+"""The Scorer: sentences in, warming / cooling / neutral probabilities and article roll-ups out.
+
+>>> import stance                                             # doctest: +SKIP
+>>> scorer = stance.load()                                    # doctest: +SKIP
+>>> scorer.score_article("Ties between Seoul and Tokyo thawed.").label  # doctest: +SKIP
+'warming'
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from . import rollup
+from .actors import find_actors, main_pair, sentence_pairs
+from .backends import Backend, load_backend
+from .model_dir import LABELS, default_model_path, read_metadata
+from .results import ArticleScore, DyadScore, SentenceScore
+from .segment import Span, split_sentences
+
+__all__ = ["Scorer", "load", "Article"]
+
+# Sentences per forward pass. Larger batches amortise Python overhead; 64 short news
+# sentences fit comfortably in cache on a laptop CPU.
+DEFAULT_BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Article:
+    """An input article for :meth:`Scorer.pipe`. Plain strings and dicts are accepted too."""
+
+    text: str
+    id: Optional[str] = None
+    title: Optional[str] = None
+    date: Optional[str] = None
+
+
+ArticleLike = Union[str, Article, Mapping[str, Any]]
+
+
+def _check_text(text: object, what: str) -> str:
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray)):
+        raise TypeError(f"{what} is bytes; decode it first, e.g. data.decode('utf-8')")
+    if text is None:
+        raise TypeError(f"{what} is None; pass the article text as a str")
+    raise TypeError(f"{what} must be a str, not {type(text).__name__}")
+
+
+def _optional_str(value: object, what: str) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{what} must be a str or None, not {type(value).__name__}")
+
+
+def as_article(item: ArticleLike, index: int = 0) -> Article:
+    """Normalise a str / dict / Article into an Article, with a TypeError naming the record."""
+    if isinstance(item, Article):
+        return Article(_check_text(item.text, f"article {item.id or index}: text"), item.id, item.title, item.date)
+    if isinstance(item, str):
+        return Article(item)
+    if isinstance(item, Mapping):
+        rid = item.get("id")
+        name = f"article {rid if rid is not None else index}"
+        return Article(_check_text(item.get("text"), f"{name}: field 'text'"),
+                       None if rid is None else str(rid),
+                       _optional_str(item.get("title"), f"{name}: field 'title'"),
+                       _optional_str(item.get("date"), f"{name}: field 'date'"))
+    raise TypeError(f"article {index} must be a str, a dict with a 'text' field, or stance.Article; "
+                    f"got {type(item).__name__}")
+
+
+def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    z = logits.astype(np.float64) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _dedupe_key(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+class Scorer:
+    """Scores sentences and articles with a fine-tuned stance model.
+
+    Build one with :func:`stance.load` or :meth:`Scorer.from_pretrained`.
+    """
+
+    def __init__(self, backend: Backend, meta: dict[str, Any], path: Path):
+        self.backend = backend
+        self.meta = meta
+        self.path = path
+        self.temperature = float(meta["temperature"])
+        order = list(meta["labels"])
+        self._columns = [order.index(label) for label in LABELS]  # model order -> LABELS order
+
+    @classmethod
+    def from_pretrained(cls, path: Union[str, Path, None] = None, *, backend: str = "auto",
+                        threads: Optional[int] = None) -> "Scorer":
+        """Load a model directory (default: the shipped model). Fails loudly if it is incomplete."""
+        path = Path(path) if path is not None else default_model_path()
+        meta = read_metadata(path)
+        return cls(load_backend(path, meta, backend=backend, threads=threads), meta, path)
+
+    def save_pretrained(self, path: Union[str, Path]) -> None:
+        """Copy the model directory (weights, tokenizer, metadata) to ``path``."""
+        import shutil
+
+        shutil.copytree(self.path, path, dirs_exist_ok=False)
+
+    # -- sentences -----------------------------------------------------------------------------
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        """Calibrated probabilities, shape (n, 3), columns in ``stance.LABELS`` order.
+
+        Texts are sorted by length so each batch pads little; rows come back in input order.
+        """
+        out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            logits = self.backend.logits([texts[i] for i in idx])
+            out[idx] = _softmax(logits, self.temperature)[:, self._columns]
+        return out
+
+    def score_sentences(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[SentenceScore]:
+        """Score each text as one sentence (no segmentation). Offsets are 0..len(text)."""
+        texts = [_check_text(t, f"sentence {i}") for i, t in enumerate(texts)]
+        probs = self.predict_proba(texts, batch_size=batch_size)
+        return [_sentence(Span(t, 0, len(t)), p) for t, p in zip(texts, probs)]
+
+    # -- articles ------------------------------------------------------------------------------
+    def score_article(self, text: str, *, title: Optional[str] = None, date: Optional[str] = None,
+                      id: Optional[str] = None) -> ArticleScore:
+        """Segment, score and roll up one article."""
+        return next(self.pipe([Article(_check_text(text, "text"), id, _optional_str(title, "title"),
+                                       _optional_str(date, "date"))]))
+
+    def pipe(self, articles: Iterable[ArticleLike], *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ArticleScore]:
+        """Stream ArticleScores in input order, batching sentences across articles.
+
+        Articles are read lazily: at most about ``batch_size`` sentences (plus one article) are
+        held at a time, so an endless stream scores in bounded memory.
+        """
+        pending: list[tuple[Article, list[Span]]] = []
+        n_sentences = 0
+        for index, item in enumerate(articles):
+            article = as_article(item, index)
+            spans = split_sentences(article.text)
+            pending.append((article, spans))
+            n_sentences += len(spans)
+            if n_sentences >= batch_size:
+                yield from self._score_pending(pending, batch_size)
+                pending, n_sentences = [], 0
+        if pending:
+            yield from self._score_pending(pending, batch_size)
+
+    def _score_pending(self, pending: list[tuple[Article, list[Span]]], batch_size: int) -> Iterator[ArticleScore]:
+        texts = [s.text for _, spans in pending for s in spans]
+        probs = self.predict_proba(texts, batch_size=batch_size) if texts else np.zeros((0, 3))
+        offset = 0
+        for article, spans in pending:
+            yield build_article(article, spans, probs[offset : offset + len(spans)])
+            offset += len(spans)
+
+
+def _sentence(span: Span, p: np.ndarray, actors=(), pairs=(), duplicate: bool = False) -> SentenceScore:
+    probs = {label: round(float(v), 6) for label, v in zip(LABELS, p)}
+    return SentenceScore(
+        text=span.text, start=span.start, end=span.end, probs=probs,
+        score=round(probs["warming"] - probs["cooling"], 6),
+        label=LABELS[int(np.argmax(p))], actors=tuple(actors), pairs=tuple(pairs), duplicate=duplicate)
+
+
+def _rollup(sentences: Sequence[SentenceScore]) -> tuple[float, str, float]:
+    counted = [s for s in sentences if not s.duplicate]
+    directions = [s.score for s in counted]
+    relevances = [rollup.relevance(s.probs["neutral"]) for s in counted]
+    score = rollup.rollup_score(directions, relevances)
+    return score, rollup.article_label(score, directions, relevances), rollup.confidence(relevances)
+
+
+def build_article(article: Article, spans: Sequence[Span], probs: np.ndarray) -> ArticleScore:
+    """Attach actors and pairs to scored spans and roll up the article and each pair."""
+    actors = [find_actors(s.text, date=article.date, offset=s.start) for s in spans]
+    title_codes = [a.code for a in find_actors(article.title, date=article.date)] if article.title else []
+    main = main_pair([[a.code for a in acts] for acts in actors], title_codes)
+    seen: set[str] = set()
+    sentences = []
+    for span, p, acts in zip(spans, probs, actors):
+        key = _dedupe_key(span.text)
+        duplicate = key in seen
+        seen.add(key)
+        pairs = sentence_pairs([a.code for a in acts], main)
+        sentences.append(_sentence(span, p, acts, pairs, duplicate))
+    score, label, conf = _rollup(sentences)
+    return ArticleScore(id=article.id, score=score, label=label, confidence=conf, sentences=tuple(sentences),
+                        evidence=rollup.evidence(sentences), dyads=_dyads(sentences, main),
+                        title=article.title, date=article.date, main_pair=main)
+
+
+def _dyads(sentences: Sequence[SentenceScore], main: Optional[tuple[str, str]]) -> tuple[DyadScore, ...]:
+    by_pair: dict[tuple[str, str], list[SentenceScore]] = defaultdict(list)
+    for s in sentences:
+        for pair in s.pairs:
+            by_pair[pair].append(s)
+    dyads = []
+    for pair, members in by_pair.items():
+        score, label, conf = _rollup(members)
+        dyads.append(DyadScore(pair, score, label, conf, sum(not s.duplicate for s in members),
+                               rollup.evidence(members)))
+    dyads.sort(key=lambda d: (d.pair != main, -d.n_sentences, d.pair))
+    return tuple(dyads)
+
+
+def load(path: Union[str, Path, None] = None, *, backend: str = "auto", threads: Optional[int] = None) -> Scorer:
+    """Load a stance model: the shipped one by default.
+
+    ``backend``: "auto" (ONNX Runtime if the model ships an ONNX file and onnxruntime is
+    installed, else PyTorch), "onnx" or "torch". ``threads``: CPU threads for inference.
+    """
+    return Scorer.from_pretrained(path, backend=backend, threads=threads)
+

@@ -1,0 +1,298 @@
+"""Build the stance training data: public coded sentences + the team's real-article labels.
+
+    python training/data.py [--data ../shared/data] [--out build/dataset] [--card training/DATA.md]
+
+Deterministic: the same inputs give the same rows, the same split and the same hash (printed,
+and recorded in the model metadata by train.py). Every row carries provenance: source,
+licence, original id, article id, and ``kind`` ("event" for the coded event sets,
+"article" for sentences of real articles read in context).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ANNOTATIONS = HERE / "annotations"
+LABELS = ("warming", "cooling", "neutral")
+
+# CAMEO PentaClass -> our label (SOURCES.md: 1-2 cooperation, 3-4 conflict, 0 statement).
+PENTA = {0: "neutral", 1: "warming", 2: "warming", 3: "cooling", 4: "cooling"}
+PLOVER_WARMING = {"AGREE", "CONSULT", "SUPPORT", "COOPERATE", "AID", "YIELD", "CONCEDE", "RETREAT"}
+PLOVER_COOLING = {"INVESTIGATE", "ACCUSE", "REQUEST", "DEMAND", "REJECT", "THREATEN", "PROTEST",
+                  "MOBILIZE", "SANCTION", "COERCE", "ASSAULT", "FIGHT"}
+LICENCE = {
+    "cameo_class": "GPL-3.0 (ConfliBERT); text not owned by them: train only",
+    "plover": "none stated: train only, not redistributed",
+    "multicoder": "GPL-3.0 (CAMEO_ConfliBERT): train only",
+    "voa_team": "text public domain (VOA); labels ours",
+}
+# Near-duplicate threshold on TF-IDF cosine of word 1-2 grams: the ConfliBERT and PLOVER
+# sets hold the same sentences with small edits (quotes, datelines, trailing attributions).
+NEAR_DUP_COSINE = 0.85
+# VOA stories held out by article: test gets the double-labelled (adjudicated) stories first.
+VOA_TEST_STORIES = 26
+VOA_DEV_STORIES = 12
+PRIORITY = {"test": 0, "dev": 1, "train": 2}
+
+
+def _stable(text: str) -> int:
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], 16)
+
+
+def _row(text, label, source, orig_id, split, article_id=None, kind="event", countries=()):
+    return {"text": text.strip(), "label": label, "source": source, "licence": LICENCE[source],
+            "orig_id": str(orig_id), "article_id": article_id or "", "kind": kind,
+            "countries": list(countries), "split": split}
+
+
+def load_cameo(data: Path) -> list[dict]:
+    rows = []
+    for part in ("train", "test"):
+        with open(data / f"labelled/cameo_class_{part}.tsv", encoding="utf-8") as f:
+            for i, r in enumerate(csv.DictReader(f, delimiter="\t")):
+                rows.append(_row(r["sentence"], PENTA[int(r["penta"])], "cameo_class", f"{part}:{i}",
+                                 "test" if part == "test" else "train"))
+    return rows
+
+
+def load_plover(data: Path) -> list[dict]:
+    """One row per sentence: the file has one row per (sentence, dyad); keep the majority label."""
+    rows = []
+    for part in ("train", "test"):
+        votes: dict[str, Counter] = defaultdict(Counter)
+        ids: dict[str, str] = {}
+        with open(data / f"labelled/plv_{part}.tsv", encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t"):
+                root = r["gold_root"].strip().upper()
+                label = "warming" if root in PLOVER_WARMING else "cooling" if root in PLOVER_COOLING else None
+                if label:
+                    votes[r["sentence"]][label] += 1
+                    ids.setdefault(r["sentence"], r["sentence_id"])
+        for sent, c in votes.items():
+            (label, n), *rest = c.most_common()
+            if rest and rest[0][1] == n:
+                continue  # a sentence coded warming for one dyad and cooling for another: ambiguous
+            rows.append(_row(sent, label, "plover", f"{part}:{ids[sent]}", "test" if part == "test" else "train"))
+    return rows
+
+
+def load_multicoder(data: Path) -> list[dict]:
+    """Majority of several trained coders: not relevant -> neutral, else PentaClass."""
+    rows = []
+    for path in sorted(glob.glob(str(data / "labelled/multicoder/summary_r*.csv"))):
+        with open(path, encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                votes = Counter()
+                for k, v in r.items():
+                    m = re.match(r"1_Relevant_(\d+)$", k or "")
+                    if not m or v not in ("True", "False", "TRUE", "FALSE"):
+                        continue
+                    if v.upper() == "FALSE":
+                        votes["neutral"] += 1
+                    else:
+                        penta = r.get(f"Action1-PentaClass_{m.group(1)}", "")
+                        digits = re.findall(r"\d", penta or "")
+                        if digits:
+                            votes[PENTA[int(digits[0])]] += 1
+                if sum(votes.values()) < 2:
+                    continue
+                (label, n), *rest = votes.most_common()
+                if n * 2 > sum(votes.values()):  # strict majority only
+                    rows.append(_row(r["sentences"], label, "multicoder", Path(path).stem + ":" + r["ids"], "train"))
+    return rows
+
+
+def _voa_splits(story_ids: list[str], double_ids: set[str]) -> dict[str, str]:
+    rest = sorted((s for s in story_ids if s not in double_ids), key=_stable)
+    test = set(double_ids) | set(rest[: max(0, VOA_TEST_STORIES - len(double_ids))])
+    rest = [s for s in rest if s not in test]
+    dev = set(rest[:VOA_DEV_STORIES])
+    return {s: "test" if s in test else "dev" if s in dev else "train" for s in story_ids}
+
+
+def load_voa_team(ann_dir: Path = ANNOTATIONS) -> tuple[list[dict], dict]:
+    """The team's sentence labels, with the adjudicated label where two annotators disagreed."""
+    labels: dict[tuple[str, int], dict] = {}
+    for path in sorted(glob.glob(str(ann_dir / "parts/voa_sentences_b*.jsonl"))):
+        for line in open(path, encoding="utf-8"):
+            r = json.loads(line)
+            labels[(str(r["story_id"]), int(r["sent_idx"]))] = r
+    adjudicated = {}
+    adj_path = ann_dir / "voa_adjudicated.jsonl"
+    if adj_path.exists():
+        for line in open(adj_path, encoding="utf-8"):
+            r = json.loads(line)
+            adjudicated[(str(r["story_id"]), int(r["sent_idx"]))] = r["label"]
+    double = _read_jsonl(ann_dir / "voa_double.jsonl")
+    double_ids = {str(r["story_id"]) for r in double}
+    splits = _voa_splits(sorted({k[0] for k in labels}), double_ids)
+    rows = []
+    for (sid, idx), r in sorted(labels.items()):
+        label = adjudicated.get((sid, idx), r["label"])
+        rows.append(_row(r["text"], label, "voa_team", f"{sid}:{idx}", splits[sid], article_id=sid,
+                         kind="article", countries=r.get("countries", [])))
+    return rows, {"double": double, "primary": labels, "adjudicated": adjudicated}
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in open(path, encoding="utf-8")] if path.exists() else []
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def deduplicate(rows: list[dict]) -> tuple[list[dict], int]:
+    """Collapse exact and near-duplicate sentences across sources into one row.
+
+    A duplicate group goes to the most held-out split of any member (test > dev > train),
+    so that no sentence is in two splits; the kept row is the team's label when present.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_by_norm: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        key = _norm(r["text"])
+        if key in first_by_norm:
+            parent[find(i)] = find(first_by_norm[key])
+        else:
+            first_by_norm[key] = i
+    matrix = TfidfVectorizer(ngram_range=(1, 2), min_df=1).fit_transform([_norm(r["text"]) for r in rows])
+    sims = (matrix @ matrix.T).tocoo()
+    for i, j, v in zip(sims.row, sims.col, sims.data):
+        if i < j and v >= NEAR_DUP_COSINE:
+            parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(rows)):
+        groups[find(i)].append(i)
+    source_rank = {"voa_team": 0, "cameo_class": 1, "plover": 2, "multicoder": 3}
+    kept = []
+    for members in groups.values():
+        split = min((rows[i]["split"] for i in members), key=PRIORITY.__getitem__)
+        best = min(members, key=lambda i: (source_rank[rows[i]["source"]], i))
+        kept.append(dict(rows[best], split=split))
+    kept.sort(key=lambda r: (PRIORITY[r["split"]], r["source"], r["orig_id"]))
+    return kept, len(rows) - len(kept)
+
+
+def _dev_from_train(rows: list[dict]) -> None:
+    """Carve a dev split (10 %) out of the public train rows, by a stable hash of the text."""
+    for r in rows:
+        if r["split"] == "train" and r["source"] != "voa_team" and _stable(r["text"]) % 10 == 0:
+            r["split"] = "dev"
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float:
+    n = len(a)
+    po = sum(x == y for x, y in zip(a, b)) / n
+    ca, cb = Counter(a), Counter(b)
+    pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def agreement(team: dict) -> dict:
+    pairs = [(team["primary"][(str(r["story_id"]), int(r["sent_idx"]))]["label"], r["label"])
+             for r in team["double"] if (str(r["story_id"]), int(r["sent_idx"])) in team["primary"]]
+    if not pairs:
+        return {}
+    a, b = zip(*pairs)
+    return {"n": len(pairs), "kappa": cohen_kappa(list(a), list(b)),
+            "raw_agreement": sum(x == y for x, y in pairs) / len(pairs),
+            "disagreements": sum(x != y for x, y in pairs), "adjudicated": len(team["adjudicated"])}
+
+
+def dataset_hash(rows: list[dict]) -> str:
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(json.dumps(r, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def build(data: Path) -> tuple[list[dict], dict]:
+    team_rows, team = load_voa_team()
+    rows = team_rows + load_cameo(data) + load_plover(data) + load_multicoder(data)
+    n_raw = Counter(r["source"] for r in rows)
+    rows, n_dups = deduplicate(rows)
+    _dev_from_train(rows)
+    info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team),
+            "hash": dataset_hash(rows),
+            "train_hash": dataset_hash([r for r in rows if r["split"] != "test"]), "articles": _read_jsonl(ANNOTATIONS / "voa_articles.jsonl")
+            or [r for p in sorted(glob.glob(str(ANNOTATIONS / "parts/voa_articles_b*.jsonl"))) for r in _read_jsonl(Path(p))]}
+    return rows, info
+
+
+def to_datasetdict(rows: list[dict]):
+    from datasets import Dataset, DatasetDict
+
+    return DatasetDict({s: Dataset.from_list([r for r in rows if r["split"] == s]) for s in ("train", "dev", "test")})
+
+
+def data_card(rows: list[dict], info: dict) -> str:
+    lines = ["# stance training data card", "",
+             "Generated by `python training/data.py`; do not edit by hand.", "",
+             f"Dataset hash: `{info['hash']}` (train+dev: `{info['train_hash']}`) — {len(rows)} rows after removing "
+             f"{info['duplicates_removed']} exact or near-duplicate sentences (TF-IDF cosine ≥ {NEAR_DUP_COSINE}).", "",
+             "## Rows per source, split and label", "",
+             "| source | kind | split | warming | cooling | neutral | total | licence |", "|---|---|---|---|---|---|---|---|"]
+    table = Counter((r["source"], r["kind"], r["split"], r["label"]) for r in rows)
+    for src, kind, split in sorted({k[:3] for k in table}, key=lambda k: (k[0], PRIORITY[k[2]])):
+        counts = [table[(src, kind, split, lab)] for lab in LABELS]
+        lines.append(f"| {src} | {kind} | {split} | {' | '.join(map(str, counts))} | {sum(counts)} | {LICENCE[src]} |")
+    lines += ["", "Raw rows read before de-duplication: " + ", ".join(f"{k} {v}" for k, v in sorted(info["raw"].items())), ""]
+    voa_articles = {r["article_id"] for r in rows if r["source"] == "voa_team"}
+    by_split = Counter(r["split"] for r in rows if r["source"] == "voa_team")
+    lines += ["## Team annotation of real articles", "",
+              f"{sum(by_split.values())} sentences of {len(voa_articles)} Voice of America stories, labelled "
+              "sentence by sentence in context following `training/ANNOTATION.md`; split by story "
+              f"(train/dev/test sentences: {by_split['train']}/{by_split['dev']}/{by_split['test']}), so no "
+              "article is in two splits.", ""]
+    ag = info["agreement"]
+    if ag:
+        lines += [f"Inter-annotator agreement on {ag['n']} double-labelled sentences (two annotators, "
+                  f"blind to each other): Cohen's kappa **{ag['kappa']:.3f}**, raw agreement {ag['raw_agreement']:.3f}; "
+                  f"{ag['disagreements']} disagreements, {ag['adjudicated']} adjudicated "
+                  "(`annotations/voa_adjudicated.jsonl`).", ""]
+    arts = Counter(r["label"] for r in info["articles"])
+    lines += [f"Article-level labels for the main pair: {len(info['articles'])} stories "
+              f"({', '.join(f'{k} {v}' for k, v in sorted(arts.items()))}).", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data directory")
+    ap.add_argument("--out", type=Path, default=Path("build/dataset"), help="where to save the DatasetDict")
+    ap.add_argument("--card", type=Path, default=HERE / "DATA.md", help="where to write the data card")
+    args = ap.parse_args(argv)
+    if not (args.data / "SOURCES.md").exists():
+        raise SystemExit(f"error: {args.data} is not the shared data directory (no SOURCES.md); pass --data DIR")
+    rows, info = build(args.data)
+    from datasets import disable_progress_bars
+
+    disable_progress_bars()
+    to_datasetdict(rows).save_to_disk(str(args.out))
+    (args.out / "HASH").write_text(info["hash"] + "\n")
+    (args.out / "TRAIN_HASH").write_text(info["train_hash"] + "\n")
+    card = data_card(rows, info)
+    args.card.write_text(card, encoding="utf-8")
+    print(card)
+
+
+if __name__ == "__main__":
+    main()

