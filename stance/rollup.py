@@ -18,6 +18,10 @@ from .results import SentenceScore
 
 __all__ = ["relevance", "rollup_score", "confidence", "article_label", "evidence", "side_masses"]
 
+# Relevance is (1 - P(neutral)) ** RELEVANCE_POWER. A power above 1 keeps the long tail of
+# background sentences (each a few percent non-neutral) from diluting the few that matter:
+# thirty sentences at P(neutral) = 0.96 weigh 1.2 sentences at power 1, 0.05 at power 2.
+RELEVANCE_POWER = 2.0
 # Pseudo-weight of "no evidence" added to the denominator: an article whose only relevant
 # content is one half-sure sentence should not come out at full strength.
 EVIDENCE_PRIOR = 0.5
@@ -34,8 +38,8 @@ EVIDENCE_MIN_WEIGHT = 0.2
 
 
 def relevance(p_neutral: float) -> float:
-    """How much a sentence is about relations at all: 1 - P(neutral)."""
-    return max(0.0, 1.0 - p_neutral)
+    """How much a sentence is about relations at all: (1 - P(neutral)) ** RELEVANCE_POWER."""
+    return max(0.0, 1.0 - p_neutral) ** RELEVANCE_POWER
 
 
 def rollup_score(directions: Sequence[float], relevances: Sequence[float]) -> float:

@@ -77,7 +77,8 @@ class Span:
 
 
 def _is_boundary(para: str, match: re.Match[str]) -> bool:
-    before = para[: match.start() + 1]
+    # Only the token before the period matters; a bounded window keeps long paragraphs linear.
+    before = para[max(0, match.start() - 40) : match.start() + 1]
     token_match = _LAST_TOKEN.search(before)
     if token_match is None:
         return True

@@ -1,0 +1,83 @@
+"""``stance`` command line: a thin wrapper over :func:`stance.batch.score_files`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from .backends import BACKENDS
+
+EXIT_OK, EXIT_RECORD_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="stance", description="Warming or cooling? Score news articles.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    sc = sub.add_parser("score", help="score articles from files or stdin",
+                        description="Score articles. INPUT: .jsonl, .csv, .parquet, .txt, a directory of .txt files, or - (JSONL on stdin).")
+    sc.add_argument("inputs", nargs="+", metavar="INPUT")
+    sc.add_argument("-o", "--output", help="output .jsonl, .csv or .parquet (- for JSONL on stdout); "
+                    "without it, one summary line per article is printed")
+    sc.add_argument("--errors", help="where bad records go (default: OUTPUT.errors.jsonl; stderr without -o)")
+    sc.add_argument("--sentences", metavar="FILE", help="also write one row per sentence here")
+    sc.add_argument("--force", action="store_true", help="overwrite existing output")
+    sc.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
+    sc.add_argument("--model", help="model directory (default: the shipped model)")
+    sc.add_argument("--backend", choices=BACKENDS, default="auto")
+    sc.add_argument("--threads", type=int, help="CPU threads for the model")
+    sc.add_argument("--batch-size", type=int, default=64, help="sentences per model batch")
+    sc.add_argument("--id-field", default="id")
+    sc.add_argument("--text-field", default="text")
+    sc.add_argument("--title-field", default="title")
+    sc.add_argument("--date-field", default="date")
+    sc.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    return ap
+
+
+class _LinePrinter:
+    """Stands in for the output file when no -o is given: one readable line per article."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        import json
+
+        for line in text.splitlines():
+            row = json.loads(line)
+            pair = row["main_pair"] or "-"
+            pair_part = f"  {pair} {row['main_pair_label'] or ''}".rstrip()
+            self.stream.write(f"{row['id']}\t{row['score']:+.3f}\t{row['label']}{pair_part}\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    from .batch import Fields, score_files
+    from .scorer import load
+
+    try:
+        scorer = load(args.model, backend=args.backend, threads=args.threads)
+        out = args.output
+        stdout = sys.stdout if out else _LinePrinter(sys.stdout)
+        summary = score_files(
+            scorer, args.inputs, None if out in (None, "-") else out, errors=args.errors,
+            sentences=args.sentences, force=args.force, resume=args.resume,
+            fields=Fields(args.id_field, args.text_field, args.title_field, args.date_field),
+            batch_size=args.batch_size, progress=not args.quiet, stdout=stdout)
+    except (FileExistsError, FileNotFoundError, ValueError, ImportError) as exc:
+        print(f"stance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.quiet:
+        print(f"stance: {summary.line()}", file=sys.stderr)
+    return EXIT_RECORD_ERRORS if summary.errors else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+import json
+import shutil
+
+import pytest
+
+import stance
+from stance.model_dir import ModelDirError, read_metadata
+
+
+@pytest.fixture
+def model_copy(tiny_model_dir, tmp_path):
+    dst = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, dst)
+    return dst
+
+
+def test_valid_dir_reads(tiny_model_dir):
+    assert read_metadata(tiny_model_dir)["labels"] == list(stance.LABELS)
+
+
+def test_missing_dir_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelDirError, match="does not exist"):
+        stance.load(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("victim", ["model.safetensors", "stance.json", "tokenizer.json", "config.json"])
+def test_missing_file_fails_loudly_never_random_weights(model_copy, victim):
+    (model_copy / victim).unlink()
+    with pytest.raises(ModelDirError, match=victim):
+        stance.load(model_copy, backend="torch")
+
+
+def test_bad_metadata(model_copy):
+    (model_copy / "stance.json").write_text("{not json")
+    with pytest.raises(ModelDirError, match="not valid JSON"):
+        read_metadata(model_copy)
+
+
+def test_wrong_format_version(model_copy):
+    meta = json.loads((model_copy / "stance.json").read_text())
+    meta["format_version"] = 99
+    (model_copy / "stance.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelDirError, match="format_version 99"):
+        read_metadata(model_copy)
+
+
+def test_label_order_must_match_config(model_copy):
+    meta = json.loads((model_copy / "stance.json").read_text())
+    meta["labels"] = ["cooling", "warming", "neutral"]
+    (model_copy / "stance.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelDirError, match="id2label"):
+        read_metadata(model_copy)
+
+
+def test_unknown_backend(tiny_model_dir):
+    with pytest.raises(ValueError, match="not one of auto, onnx, torch"):
+        stance.load(tiny_model_dir, backend="tensorflow")
+
+
+def test_save_pretrained_round_trips(tiny_scorer, tmp_path):
+    tiny_scorer.save_pretrained(tmp_path / "copy")
+    again = stance.load(tmp_path / "copy", backend="torch")
+    a = tiny_scorer.score_sentences(["Relations thawed."])[0]
+    b = again.score_sentences(["Relations thawed."])[0]
+    assert a.probs == b.probs

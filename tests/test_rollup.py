@@ -1,0 +1,50 @@
+from stance import rollup
+from stance.results import SentenceScore
+
+
+def sent(w, c, n=None, text="x", duplicate=False):
+    n = 1 - w - c if n is None else n
+    return SentenceScore(text, 0, 1, {"warming": w, "cooling": c, "neutral": n}, w - c, "neutral", duplicate=duplicate)
+
+
+def label_of(sentences):
+    d = [s.score for s in sentences]
+    r = [rollup.relevance(s.probs["neutral"]) for s in sentences]
+    return rollup.article_label(rollup.rollup_score(d, r), d, r)
+
+
+def test_no_sentences_is_neutral_zero():
+    assert rollup.rollup_score([], []) == 0.0 and label_of([]) == "neutral"
+
+
+def test_neutral_background_does_not_dilute_a_clear_direction():
+    core = [sent(0.05, 0.9), sent(0.05, 0.85)]
+    background = [sent(0.02, 0.02)] * 30
+    assert label_of(core) == label_of(core + background) == "cooling"
+    d = [s.score for s in core + background]
+    r = [rollup.relevance(s.probs["neutral"]) for s in core + background]
+    assert rollup.rollup_score(d, r) < -0.5
+
+
+def test_only_neutral_sentences_is_neutral():
+    assert label_of([sent(0.1, 0.1)] * 10) == "neutral"
+
+
+def test_balanced_evidence_is_mixed():
+    assert label_of([sent(0.9, 0.05)] * 3 + [sent(0.05, 0.9)] * 3) == "mixed"
+
+
+def test_thin_evidence_is_shrunk():
+    one = rollup.rollup_score([0.6], [0.7])
+    many = rollup.rollup_score([0.6] * 5, [0.7] * 5)
+    assert 0 < one < many <= 0.6
+
+
+def test_confidence_grows_with_evidence():
+    assert rollup.confidence([]) == 0 and rollup.confidence([0.5]) < rollup.confidence([0.5] * 4) < 1
+
+
+def test_evidence_orders_each_side_and_skips_duplicates():
+    s = [sent(0.9, 0.05, text="w1"), sent(0.6, 0.1, text="w2"), sent(0.05, 0.9, text="c1"),
+         sent(0.05, 0.9, text="c1", duplicate=True), sent(0.1, 0.1, text="n")]
+    assert [e.text for e in rollup.evidence(s)] == ["c1", "w1", "w2"]

@@ -1,0 +1,98 @@
+import json
+import math
+
+import pytest
+
+import stance
+from conftest import SEED_FILES
+
+ARTICLE = ("SEOUL (Reuters) - China and North Korea held talks on Monday. Relations have soured since 2013.\n"
+           "Beijing increasingly courts Seoul. Relations have soured since 2013.\nBy Jane Roe")
+
+
+def test_sentence_scores_are_consistent(tiny_scorer):
+    for s in tiny_scorer.score_sentences(["Ties thawed.", "Troops attacked the border.", ""]):
+        assert set(s.probs) == {"warming", "cooling", "neutral"}
+        assert math.isclose(sum(s.probs.values()), 1.0, abs_tol=1e-5)
+        assert math.isclose(s.score, s.probs["warming"] - s.probs["cooling"], abs_tol=1e-5)
+        assert -1 <= s.score <= 1
+        assert s.label == max(s.probs, key=s.probs.get)
+
+
+def test_article_result_contract(tiny_scorer):
+    a = tiny_scorer.score_article(ARTICLE, id="a1", title="Chill", date="2014-07-30")
+    assert a.id == "a1" and a.label in {"warming", "cooling", "mixed", "neutral"} and -1 <= a.score <= 1
+    for s in a.sentences:
+        assert ARTICLE[s.start:s.end] == s.text
+    d = a.to_dict()
+    json.dumps(d)  # plain JSON
+    assert set(d) >= {"id", "score", "label", "sentences", "evidence", "dyads"}
+    assert set(d["sentences"][0]) >= {"text", "start", "end", "probs", "score", "label", "actors", "pairs"}
+    assert a.main_pair == ("CHN", "PRK") and a.dyads[0].pair == ("CHN", "PRK")
+    for dy in a.dyads:
+        assert list(dy.pair) == sorted(dy.pair) and len(dy.pair[0]) == 3
+
+
+def test_results_are_frozen(tiny_scorer):
+    a = tiny_scorer.score_article(ARTICLE)
+    with pytest.raises(Exception):
+        a.score = 1.0  # type: ignore[misc]
+
+
+def test_repeated_sentence_counts_once(tiny_scorer):
+    a = tiny_scorer.score_article(ARTICLE)
+    dup = [s for s in a.sentences if s.duplicate]
+    assert [s.text for s in dup] == ["Relations have soured since 2013."]
+    once = tiny_scorer.score_article(ARTICLE.replace("\nBeijing increasingly courts Seoul. Relations have soured since 2013.",
+                                                     "\nBeijing increasingly courts Seoul."))
+    assert math.isclose(a.score, once.score, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("bad,msg", [(None, "None"), (b"bytes", "bytes"), (42, "int"), (["a"], "list")])
+def test_bad_input_types(tiny_scorer, bad, msg):
+    with pytest.raises(TypeError, match=msg):
+        tiny_scorer.score_article(bad)
+
+
+def test_bad_records_in_pipe_name_the_record(tiny_scorer):
+    with pytest.raises(TypeError, match="article 7: field 'text' is None"):
+        list(tiny_scorer.pipe([{"id": 7, "text": None}]))
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_empty_text_is_a_valid_neutral_article(tiny_scorer, text):
+    a = tiny_scorer.score_article(text)
+    assert a.sentences == () and a.label == "neutral" and a.score == 0 and a.dyads == ()
+
+
+def test_pipe_keeps_order_and_matches_single_scoring_for_any_batch_size(tiny_scorer):
+    arts = [ARTICLE, "Trade grew.", "", {"id": "d", "text": "Russia and Ukraine fought.", "date": "2025-01-01"}] * 3
+    singles = [tiny_scorer.score_article(**({"text": a} if isinstance(a, str) else a)) for a in arts]
+    for bs in (1, 3, 64):
+        piped = list(tiny_scorer.pipe(arts, batch_size=bs))
+        assert len(piped) == len(arts)
+        for p, s in zip(piped, singles):
+            assert p.id == s.id and len(p.sentences) == len(s.sentences)
+            assert abs(p.score - s.score) < 1e-5
+
+
+def test_pipe_is_lazy(tiny_scorer):
+    def endless():
+        i = 0
+        while True:
+            i += 1
+            yield f"Relations improved in round {i}."
+    it = tiny_scorer.pipe(endless(), batch_size=4)
+    assert [next(it).sentences[0].text for _ in range(3)][0] == "Relations improved in round 1."
+
+
+def test_very_long_article(tiny_scorer):
+    text = "China and North Korea held talks. " * 30000  # ~1 MB
+    a = tiny_scorer.score_article(text)
+    assert len(a.sentences) == 30000 and sum(not s.duplicate for s in a.sentences) == 1
+
+
+@pytest.mark.skipif(not SEED_FILES, reason="the shared seed articles are not beside this checkout")
+def test_seed_articles_have_china_north_korea_as_main_pair(tiny_scorer):
+    for p in SEED_FILES:
+        assert tiny_scorer.score_article(p.read_text(encoding="utf-8")).main_pair == ("CHN", "PRK")
