@@ -16,10 +16,12 @@ import glob
 import hashlib
 import json
 import re
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # stance.segment: the same segmentation the library uses
 ANNOTATIONS = HERE / "annotations"
 LABELS = ("warming", "cooling", "neutral")
 
@@ -33,6 +35,7 @@ LICENCE = {
     "plover": "none stated: train only, not redistributed",
     "multicoder": "GPL-3.0 (CAMEO_ConfliBERT): train only",
     "voa_team": "text public domain (VOA); labels ours",
+    "ag_news_team": "text research/non-commercial only (AG's corpus): train only, not in the repo; labels ours",
 }
 # Near-duplicate threshold on TF-IDF cosine of word 1-2 grams: the ConfliBERT and PLOVER
 # sets hold the same sentences with small edits (quotes, datelines, trailing attributions).
@@ -142,6 +145,40 @@ def load_voa_team(ann_dir: Path = ANNOTATIONS) -> tuple[list[dict], dict]:
     return rows, {"double": double, "primary": labels, "adjudicated": adjudicated}
 
 
+def load_ag_team(data: Path, ann_dir: Path = ANNOTATIONS) -> list[dict]:
+    """The team's labels of AG News 'World' leads, joined to the text in the data directory.
+
+    Only ids, sentence indexes and a text hash are committed (the text may not be
+    redistributed); the join re-segments each lead and checks the hash. Train and dev only:
+    short leads are not the articles we test on.
+    """
+    import hashlib
+
+    from stance.segment import split_sentences
+
+    labels = {}
+    for path in sorted(glob.glob(str(ann_dir / "ag_news/labels_*.jsonl"))):
+        for line in open(path, encoding="utf-8"):
+            r = json.loads(line)
+            labels[(r["id"], int(r["sent_idx"]))] = r
+    if not labels:
+        return []
+    rows = []
+    for line in open(data / "unlabelled/ag_news_world.jsonl", encoding="utf-8"):
+        item = json.loads(line)
+        for i, span in enumerate(split_sentences(item["text"])):
+            r = labels.get((item["id"], i))
+            if r is None:
+                continue
+            if hashlib.sha256(span.text.encode()).hexdigest()[:10] != r["sha"]:
+                raise SystemExit(f"AG News {item['id']} sentence {i}: text hash differs from the labelled one; "
+                                 "the data or the segmenter changed — re-annotate or restore them")
+            split = "dev" if _stable(item["id"]) % 10 == 0 else "train"
+            rows.append(_row(span.text, r["label"], "ag_news_team", f"{item['id']}:{i}", split,
+                             article_id=item["id"], kind="lead", countries=r.get("countries", [])))
+    return rows
+
+
 def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in open(path, encoding="utf-8")] if path.exists() else []
 
@@ -181,7 +218,7 @@ def deduplicate(rows: list[dict]) -> tuple[list[dict], int]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(rows)):
         groups[find(i)].append(i)
-    source_rank = {"voa_team": 0, "cameo_class": 1, "plover": 2, "multicoder": 3}
+    source_rank = {"voa_team": 0, "ag_news_team": 1, "cameo_class": 2, "plover": 3, "multicoder": 4}
     kept = []
     for members in groups.values():
         split = min((rows[i]["split"] for i in members), key=PRIORITY.__getitem__)
@@ -194,7 +231,7 @@ def deduplicate(rows: list[dict]) -> tuple[list[dict], int]:
 def _dev_from_train(rows: list[dict]) -> None:
     """Carve a dev split (10 %) out of the public train rows, by a stable hash of the text."""
     for r in rows:
-        if r["split"] == "train" and r["source"] != "voa_team" and _stable(r["text"]) % 10 == 0:
+        if r["split"] == "train" and r["source"] not in ("voa_team", "ag_news_team") and _stable(r["text"]) % 10 == 0:
             r["split"] = "dev"
 
 
@@ -226,7 +263,7 @@ def dataset_hash(rows: list[dict]) -> str:
 
 def build(data: Path) -> tuple[list[dict], dict]:
     team_rows, team = load_voa_team()
-    rows = team_rows + load_cameo(data) + load_plover(data) + load_multicoder(data)
+    rows = team_rows + load_ag_team(data) + load_cameo(data) + load_plover(data) + load_multicoder(data)
     n_raw = Counter(r["source"] for r in rows)
     rows, n_dups = deduplicate(rows)
     _dev_from_train(rows)

@@ -1,0 +1,344 @@
+"""Evaluate a stance model against the baselines users have today; write the model card table.
+
+    python training/evaluate.py models/stance-minilm [--dataset build/dataset] [--data ../shared/data] [--write]
+
+One table, same test split, for: (a) our model (and its int8 ONNX export, if present),
+(b) a Goldstein/CAMEO dictionary coder built from lexicons/ (what GDELT-style coders do),
+(c) VADER compound sentiment, (d) TF-IDF + logistic regression trained on the same train split,
+(e) zero-shot: cosine of the base encoder's embedding to label descriptions.
+With --write, the table goes into the model card (README.md in the model directory) and the
+metrics into its stance.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from stance.model_dir import LABELS, read_metadata, write_metadata  # noqa: E402
+
+ANN = ROOT / "training" / "annotations"
+W, C, N = range(3)
+ECE_BINS = 15
+
+
+# -- baselines -----------------------------------------------------------------------------------
+def onehot(labels: list[str]) -> np.ndarray:
+    out = np.zeros((len(labels), 3))
+    for i, lab in enumerate(labels):
+        out[i, LABELS.index(lab)] = 1.0
+    return out
+
+
+class GoldsteinCoder:
+    """A dictionary event coder in the PETRARCH/GDELT manner, simplified: verbs from the CAMEO
+    verb dictionary, refined by the object words of its patterns, give CAMEO codes; a code's
+    Goldstein score (-10..+10) gives the direction. |mean Goldstein| < 1 is neutral."""
+
+    THRESHOLD = 1.0
+
+    def __init__(self, lexicons: Path):
+        self.goldstein: dict[str, float] = {}
+        with open(lexicons / "cameo-codes.csv", encoding="utf-8", errors="replace") as f:
+            for r in csv.DictReader(f):
+                try:
+                    self.goldstein[r["code"].strip()] = float(r["goldstein"])
+                except ValueError:
+                    pass
+        self.verbs: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        block_code, forms, patterns = None, [], []
+        for line in open(lexicons / "CAMEO.2.0.txt", encoding="utf-8", errors="replace"):
+            line = line.split("#", 1)[0].rstrip()
+            head = re.match(r"^---\s+(\S+)\s+\[([^\]]*)\]", line)
+            if head:
+                self._add(block_code, forms, patterns)
+                block_code, forms, patterns = head.group(2), [], []
+            elif line.startswith("- "):
+                m = re.search(r"\[(\d+)", line)
+                words = [w for w in re.findall(r"[A-Z]{3,}", line[2:line.find("[")])]
+                if m and words:
+                    patterns.append((words[0].lower(), m.group(1)))
+            elif block_code is not None and re.match(r"^[A-Z]", line):
+                base = line.split("{")[0].strip().lower()
+                extra = re.findall(r"\{([^}]*)\}", line)
+                if base and " " not in base:
+                    forms.append(base)
+                    forms += [base + "s", base + "ed", base + "d", base + "ing", base + "es"]
+                    forms += [w.lower() for w in (extra[0].split() if extra else [])]
+        self._add(block_code, forms, patterns)
+
+    def _add(self, code, forms, patterns):
+        if forms and (code and code != "---" or patterns):
+            for f in forms:
+                self.verbs.setdefault(f, (code or "---", patterns))
+
+    def _score(self, code: str) -> float | None:
+        for k in (code, code[:3], code[:2]):
+            if k in self.goldstein:
+                return self.goldstein[k]
+        return None
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        labels = []
+        for t in texts:
+            words = re.findall(r"[a-z]+", t.lower())
+            wordset = set(words)
+            scores = []
+            for w in words:
+                if w not in self.verbs:
+                    continue
+                code, patterns = self.verbs[w]
+                for obj, pcode in patterns:
+                    if obj in wordset:
+                        code = pcode
+                        break
+                g = self._score(code) if code != "---" else None
+                if g is not None:
+                    scores.append(g)
+            g = float(np.mean(scores)) if scores else 0.0
+            labels.append("warming" if g >= self.THRESHOLD else "cooling" if g <= -self.THRESHOLD else "neutral")
+        return onehot(labels)
+
+
+def vader_predict(texts: list[str]) -> np.ndarray:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    # VADER's own recommended cut-offs for positive / negative.
+    return onehot(["warming" if c >= 0.05 else "cooling" if c <= -0.05 else "neutral"
+                   for c in (sia.polarity_scores(t)["compound"] for t in texts)])
+
+
+def tfidf_lr(train_texts: list[str], train_labels: list[str]):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                          LogisticRegression(max_iter=2000, C=4.0, class_weight="balanced"))
+    model.fit(train_texts, train_labels)
+    order = [list(model.classes_).index(l) for l in LABELS]
+    return lambda texts: model.predict_proba(texts)[:, order]
+
+
+ZERO_SHOT_DESCRIPTIONS = {
+    "warming": "Relations between the two countries are improving: cooperation, agreement, support, aid, talks.",
+    "cooling": "Relations between the two countries are worsening: conflict, accusation, threat, sanctions, attack.",
+    "neutral": "A neutral statement of fact that says nothing about relations between countries.",
+}
+
+
+def zero_shot():
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from train import minilm_path
+
+    path = minilm_path()
+    tok, enc = AutoTokenizer.from_pretrained(str(path)), AutoModel.from_pretrained(str(path)).eval()
+
+    @torch.inference_mode()
+    def embed(texts):
+        out = []
+        for i in range(0, len(texts), 64):
+            b = tok(texts[i:i + 64], padding=True, truncation=True, max_length=128, return_tensors="pt")
+            h = enc(**b).last_hidden_state
+            m = b["attention_mask"].unsqueeze(-1).float()
+            e = (h * m).sum(1) / m.sum(1)
+            out.append(torch.nn.functional.normalize(e, dim=-1).numpy())
+        return np.concatenate(out)
+
+    anchors = embed([ZERO_SHOT_DESCRIPTIONS[l] for l in LABELS])
+    return lambda texts: onehot([LABELS[i] for i in (embed(texts) @ anchors.T).argmax(1)])
+
+
+# -- metrics -------------------------------------------------------------------------------------
+def macro_f1(y: list[int], p: list[int], classes) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, p, labels=list(classes), average="macro", zero_division=0))
+
+
+def ece(probs: np.ndarray, y: np.ndarray, bins: int = ECE_BINS) -> float:
+    conf, pred = probs.max(1), probs.argmax(1)
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            total += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
+    return float(total)
+
+
+def sentence_metrics(probs: np.ndarray, rows: list[dict]) -> dict:
+    y = np.array([LABELS.index(r["label"]) for r in rows])
+    pred = probs.argmax(1)
+    art = np.array([r["kind"] == "article" for r in rows])
+    ev = np.array([r["kind"] == "event" and r["label"] != "neutral" for r in rows])
+    score = probs[:, W] - probs[:, C]
+    out = {
+        "article_f1": macro_f1(list(y[art]), list(pred[art]), range(3)),
+        "article_acc": float((y[art] == pred[art]).mean()),
+        "event_wc_f1": macro_f1(list(y[ev]), [W if s > 0 else C for s in score[ev]], (W, C)),
+        "ece_article": ece(probs[art], y[art]),
+        "n_article": int(art.sum()), "n_event": int(ev.sum()),
+    }
+    per_source = {}
+    for src in sorted({r["source"] for r in rows}):
+        m = np.array([r["source"] == src for r in rows])
+        classes = sorted(set(y[m]))
+        per_source[src] = {"n": int(m.sum()), "macro_f1": macro_f1(list(y[m]), list(pred[m]), classes),
+                           "acc": float((y[m] == pred[m]).mean())}
+    out["per_source"] = per_source
+    return out
+
+
+def contrast_accuracy(predict) -> tuple[float, int]:
+    rows = [json.loads(l) for l in open(ANN / "contrast.jsonl", encoding="utf-8")]
+    pred = predict([r["text"] for r in rows]).argmax(1)
+    return float(np.mean([LABELS[p] == r["label"] for p, r in zip(pred, rows)])), len(rows)
+
+
+def article_metrics(predict, test_ids: set[str], data: Path) -> dict:
+    """Team article labels of the test stories, through the library's segmentation and roll-up."""
+    from stance.scorer import Article, build_article
+    from stance.segment import split_sentences
+
+    labels = {}
+    for p in sorted(ANN.glob("parts/voa_articles_b*.jsonl")):
+        for line in open(p, encoding="utf-8"):
+            r = json.loads(line)
+            labels[str(r["story_id"])] = r
+    stories = {json.loads(l)["id"]: json.loads(l) for l in open(data / "unlabelled/voa_stories.jsonl", encoding="utf-8")}
+    results = []
+    for sid in sorted(test_ids):
+        if sid not in labels:
+            continue
+        st = stories[sid]
+        spans = split_sentences(st["text"])
+        probs = predict([s.text for s in spans]) if spans else np.zeros((0, 3))
+        a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, probs)
+        pair = [c for c in labels[sid]["pair"] if c]
+        score, label = a.score, a.label
+        if len(pair) == 2:
+            for d in a.dyads:
+                if d.pair == tuple(sorted(pair)):
+                    score, label = d.score, d.label
+        results.append((labels[sid]["label"], score, label, tuple(sorted(pair)), a.main_pair))
+    clear = [(g, s) for g, s, *_ in results if g in ("warming", "cooling")]
+    mixed = [abs(s) for g, s, *_ in results if g == "mixed"]
+    pairs = [(p, m) for *_, p, m in results if len(p) == 2]
+    return {
+        "n": len(results), "n_clear": len(clear),
+        "direction_acc": float(np.mean([(s > 0) == (g == "warming") and s != 0 for g, s in clear])) if clear else float("nan"),
+        "label_acc": float(np.mean([g == l for g, _, l, *_ in results])) if results else float("nan"),
+        "mean_abs_clear": float(np.mean([abs(s) for _, s in clear])) if clear else float("nan"),
+        "mean_abs_mixed": float(np.mean(mixed)) if mixed else float("nan"), "n_mixed": len(mixed),
+        "main_pair_acc": float(np.mean([p == m for p, m in pairs])) if pairs else float("nan"), "n_pairs": len(pairs),
+    }
+
+
+def confusion(probs: np.ndarray, rows: list[dict]) -> list[list[int]]:
+    m = [[0] * 3 for _ in range(3)]
+    for p, r in zip(probs.argmax(1), rows):
+        if r["kind"] == "article":
+            m[LABELS.index(r["label"])][p] += 1
+    return m
+
+
+# -- main ----------------------------------------------------------------------------------------
+def fmt(x: float) -> str:
+    return "—" if x != x else f"{x:.3f}"
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", type=Path)
+    ap.add_argument("--dataset", type=Path, default=ROOT / "build" / "dataset")
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--write", action="store_true", help="write the table into the model card and stance.json")
+    ap.add_argument("--skip-zero-shot", action="store_true")
+    args = ap.parse_args(argv)
+
+    import stance
+    from datasets import load_from_disk
+
+    ds = load_from_disk(str(args.dataset))
+    test, train = list(ds["test"]), list(ds["train"])
+    texts = [r["text"] for r in test]
+    test_ids = {r["article_id"] for r in test if r["kind"] == "article"}
+
+    systems: dict[str, object] = {}
+    for backend in ("torch", "onnx"):
+        try:
+            sc = stance.load(args.model, backend=backend)
+        except (FileNotFoundError, ImportError):
+            continue
+        name = "stance (MiniLM, fp32 torch)" if backend == "torch" else "stance (MiniLM, int8 ONNX)"
+        systems[name] = sc.predict_proba
+    systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
+    systems["VADER compound"] = vader_predict
+    systems["TF-IDF + logistic regression"] = tfidf_lr([r["text"] for r in train], [r["label"] for r in train])
+    if not args.skip_zero_shot:
+        systems["zero-shot MiniLM (cosine to label descriptions)"] = zero_shot()
+
+    results = {}
+    for name, predict in systems.items():
+        probs = predict(texts)
+        m = sentence_metrics(probs, test)
+        m["contrast_acc"], n_contrast = contrast_accuracy(predict)
+        m["articles"] = article_metrics(predict, test_ids, args.data)
+        m["confusion_article"] = confusion(probs, test)
+        results[name] = m
+        print(f"{name}: article F1 {m['article_f1']:.3f}  event W/C F1 {m['event_wc_f1']:.3f}  "
+              f"contrast {m['contrast_acc']:.3f}  article direction {m['articles']['direction_acc']:.3f}", flush=True)
+
+    first = next(iter(results.values()))
+    lines = [
+        f"Test split: {first['n_article']} real-article sentences (VOA stories never seen in training), "
+        f"{first['n_event']} warming/cooling event sentences (ConfliBERT + PLOVER test), "
+        f"{n_contrast} contrast-set sentences, {first['articles']['n']} test articles "
+        f"({first['articles']['n_clear']} labelled warming or cooling, {first['articles']['n_mixed']} mixed).", "",
+        "| system | 3-class macro-F1, real articles | W-vs-C macro-F1, events | contrast acc. | article direction acc. | article label acc. | mean abs score clear / mixed | ECE (real articles) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in results.items():
+        a = m["articles"]
+        lines.append(f"| {name} | {fmt(m['article_f1'])} | {fmt(m['event_wc_f1'])} | {fmt(m['contrast_acc'])} | "
+                     f"{fmt(a['direction_acc'])} | {fmt(a['label_acc'])} | {fmt(a['mean_abs_clear'])} / {fmt(a['mean_abs_mixed'])} | {fmt(m['ece_article'])} |")
+    ours = next(iter(results))
+    lines += ["", f"Per source ({ours}):", "", "| source | n | macro-F1 | accuracy |", "|---|---|---|---|"]
+    for src, v in results[ours]["per_source"].items():
+        lines.append(f"| {src} | {v['n']} | {fmt(v['macro_f1'])} | {fmt(v['acc'])} |")
+    cm = results[ours]["confusion_article"]
+    lines += ["", f"Confusion on real-article sentences ({ours}; rows gold, columns predicted):", "",
+              "| gold \\ predicted | warming | cooling | neutral |", "|---|---|---|---|"]
+    for lab, row in zip(LABELS, cm):
+        lines.append(f"| {lab} | {' | '.join(map(str, row))} |")
+    lines += ["", f"Main pair of the article right (team pair = detected main pair): "
+              f"{fmt(results[ours]['articles']['main_pair_acc'])} on {results[ours]['articles']['n_pairs']} test articles with a pair."]
+    table = "\n".join(lines)
+    print("\n" + table)
+    if args.write:
+        card = args.model / "README.md"
+        text = card.read_text(encoding="utf-8") if card.exists() else "<!-- metrics:start -->\n<!-- metrics:end -->\n"
+        start, end = "<!-- metrics:start -->", "<!-- metrics:end -->"
+        text = text[: text.index(start) + len(start)] + "\n" + table + "\n" + text[text.index(end):]
+        card.write_text(text, encoding="utf-8")
+        meta = read_metadata(args.model)
+        meta["metrics"] = {k: {kk: vv for kk, vv in v.items() if kk != "confusion_article"} for k, v in results.items()}
+        write_metadata(args.model, meta)
+        print(f"wrote {card} and {args.model / 'stance.json'}")
+
+
+if __name__ == "__main__":
+    main()
