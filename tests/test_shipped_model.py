@@ -1,0 +1,45 @@
+"""Integration tests on the shipped model (models/stance-minilm)."""
+
+import pytest
+
+import stance
+from stance.model_dir import default_model_path
+from conftest import SEED_FILES
+
+pytestmark = pytest.mark.skipif(not (default_model_path() / "stance.json").exists(),
+                                reason="no shipped model in this checkout")
+KOREA_HERALD = [p for p in SEED_FILES if "koreaherald" in p.name]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return stance.load()
+
+
+def test_default_load_uses_the_shipped_model(shipped):
+    assert shipped.path == default_model_path() and shipped.meta["data_hash"]
+
+
+def test_clear_sentences(shipped):
+    s = shipped.score_sentences([
+        "The two countries signed a landmark trade and security agreement.",
+        "Russian missiles struck Ukrainian cities overnight, killing dozens.",
+    ])
+    assert [x.label for x in s] == ["warming", "cooling"]
+
+
+@pytest.mark.skipif(not KOREA_HERALD, reason="seed articles not beside this checkout")
+def test_korea_herald_comes_out_cooling_for_china_north_korea(shipped):
+    a = shipped.score_article(KOREA_HERALD[0].read_text(encoding="utf-8"), date="2014-07-30")
+    assert a.label == "cooling" and a.score < -0.15
+    assert a.main_pair == ("CHN", "PRK") and a.dyads[0].label == "cooling"
+    assert any("strained" in e.text or "eroded" in e.text for e in a.evidence)
+
+
+def test_onnx_and_torch_backends_agree(shipped):
+    pytest.importorskip("torch")
+    texts = [s.text for p in SEED_FILES for s in stance.split_sentences(p.read_text(encoding="utf-8"))] or [
+        "Relations thawed after the summit."]
+    a = stance.load(backend="torch").predict_proba(texts)
+    b = stance.load(backend="onnx").predict_proba(texts)
+    assert (a.argmax(1) == b.argmax(1)).mean() >= 0.9
