@@ -3,8 +3,8 @@
 Small pure functions with named constants, in the manner of VADER. Each sentence contributes
 its direction ``P(warming) - P(cooling)`` weighted by its relevance ``1 - P(neutral)``: a
 background sentence the model calls neutral moves the article little, however long the article.
-The constants were chosen on the team's article labels of the train and dev stories
-(``training/tune_rollup.py``), never on the test stories.
+The constants were chosen by ``training/tune_rollup.py`` on the team's article labels of the
+dev stories (train stories as a second opinion), never on the test stories.
 
 >>> rollup_score([0.8, -0.2], [0.9, 0.3])
 0.5
@@ -18,10 +18,10 @@ from .results import SentenceScore
 
 __all__ = ["relevance", "rollup_score", "confidence", "article_label", "evidence", "side_masses"]
 
-# Relevance is (1 - P(neutral)) ** RELEVANCE_POWER. A power above 1 keeps the long tail of
-# background sentences (each a few percent non-neutral) from diluting the few that matter:
-# thirty sentences at P(neutral) = 0.96 weigh 1.2 sentences at power 1, 0.05 at power 2.
-RELEVANCE_POWER = 2.0
+# Relevance is (1 - P(neutral)) ** RELEVANCE_POWER. A power of 2 would mute the long tail of
+# background sentences, but measured on the team's dev articles it lost 8 points of label
+# accuracy (0.583 vs 0.667; train stories 0.667 vs 0.765): the tail carries real signal.
+RELEVANCE_POWER = 1.0
 # Pseudo-weight of "no evidence" added to the denominator: an article whose only relevant
 # content is one half-sure sentence should not come out at full strength.
 EVIDENCE_PRIOR = 0.5
@@ -29,8 +29,9 @@ EVIDENCE_PRIOR = 0.5
 DIRECTION_THRESHOLD = 0.15
 # Less relevance mass than this (about one clearly relevant sentence) reads as neutral.
 MIN_RELEVANCE = 0.5
-# Both sides at least this share of the total directed mass -> mixed.
-MIXED_SHARE = 0.3
+# Both sides at least this share of the total directed mass -> mixed (0.35 and 0.4 tie on the
+# dev articles; 0.3 called too many one-sided articles mixed).
+MIXED_SHARE = 0.35
 # Sentences shown as evidence each way.
 EVIDENCE_PER_SIDE = 3
 # A sentence counts as evidence only if it leans at least this much.

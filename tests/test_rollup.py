@@ -17,13 +17,13 @@ def test_no_sentences_is_neutral_zero():
     assert rollup.rollup_score([], []) == 0.0 and label_of([]) == "neutral"
 
 
-def test_neutral_background_does_not_dilute_a_clear_direction():
+def test_neutral_background_does_not_flip_a_clear_direction():
     core = [sent(0.05, 0.9), sent(0.05, 0.85)]
     background = [sent(0.02, 0.02)] * 30
     assert label_of(core) == label_of(core + background) == "cooling"
     d = [s.score for s in core + background]
     r = [rollup.relevance(s.probs["neutral"]) for s in core + background]
-    assert rollup.rollup_score(d, r) < -0.5
+    assert rollup.rollup_score(d, r) < -0.4  # diluted (the tail counts), not washed out
 
 
 def test_only_neutral_sentences_is_neutral():
