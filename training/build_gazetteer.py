@@ -84,10 +84,15 @@ def main() -> None:
         if len(phrase) < 3 or not re.search(r"[A-Za-z]", phrase):
             continue
         rows.add((phrase.lower(), code, start, end))
+    drop = set()
     for line in open(Path(__file__).parent / "actors_team.tsv", encoding="utf-8"):
         if line.strip() and not line.startswith("#"):
             phrase, code, start, end = (line.rstrip("\n").split("\t") + ["", ""])[:4]
-            rows.add((phrase.lower(), code, start, end))
+            if code == "-":  # the team's removals: Phoenix names that mostly mean something else
+                drop.add(phrase.lower())
+            else:
+                rows.add((phrase.lower(), code, start, end))
+    rows = {r for r in rows if r[0] not in drop}
     OUT.mkdir(exist_ok=True)
     with open(OUT / "gazetteer.tsv", "w", encoding="utf-8") as f:
         f.write("# phrase\tcode\tstart\tend — built by training/build_gazetteer.py from Phoenix (MIT, see LICENSE-phoenix) and the team's additions\n")
