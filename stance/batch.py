@@ -110,15 +110,19 @@ def _parquet(path: Path) -> Iterator[InputRecord]:
             yield InputRecord(f"{path.name}:row {n}", None, row)
 
 
+def _txt_record(file: Path, where: str, rid: str) -> InputRecord:
+    """A whole .txt file as one article."""
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return InputRecord(where, rid, None, f"invalid UTF-8 at byte {exc.start}")
+    return InputRecord(where, rid, {"id": rid, "text": text})
+
+
 def _txt_dir(path: Path) -> Iterator[InputRecord]:
     for file in sorted(path.rglob("*.txt")):
         rel = str(file.relative_to(path))
-        try:
-            text = file.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield InputRecord(rel, rel, None, f"invalid UTF-8 at byte {exc.start}")
-            continue
-        yield InputRecord(rel, rel, {"id": rel, "text": text})
+        yield _txt_record(file, rel, rel)
 
 
 def read_records(inputs: Sequence[str], *, stdin: Optional[io.BufferedIOBase] = None) -> Iterator[InputRecord]:
@@ -133,7 +137,7 @@ def read_records(inputs: Sequence[str], *, stdin: Optional[io.BufferedIOBase] = 
         elif not path.exists():
             raise FileNotFoundError(f"input {spec} does not exist")
         elif path.suffix == ".txt":
-            yield from _txt_file(path)
+            yield _txt_record(path, path.name, path.stem)
         elif path.suffix == ".csv":
             with open(path, "rb") as f:
                 yield from _csv(f, path.name)
@@ -144,15 +148,6 @@ def read_records(inputs: Sequence[str], *, stdin: Optional[io.BufferedIOBase] = 
                 yield from _jsonl(f, path.name)
         else:
             raise ValueError(f"input {spec}: unknown format {path.suffix!r}; use .jsonl, .csv, .parquet, .txt, a directory of .txt files, or - for JSONL on stdin")
-
-
-def _txt_file(path: Path) -> Iterator[InputRecord]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        yield InputRecord(path.name, path.stem, None, f"invalid UTF-8 at byte {exc.start}")
-        return
-    yield InputRecord(path.name, path.stem, {"id": path.stem, "text": text})
 
 
 # -- validating ----------------------------------------------------------------------------------
@@ -215,14 +210,14 @@ class _Sink:
     def __init__(self, path: Optional[Path], fmt: str, resume: bool, stdout: TextIO):
         self.fmt, self.path = fmt, path
         self._writer: Optional[csv.DictWriter] = None
+        self._csv_header_written = False
         if path is None:
             self.f = stdout
             return
         if resume and path.exists():
             _drop_torn_tail(path)
-        existing = path.exists() and path.stat().st_size > 0
+            self._csv_header_written = path.stat().st_size > 0
         self.f = open(path, "a" if resume else "w", encoding="utf-8", newline="")
-        self._csv_header_written = existing and resume
 
     def write(self, row: dict[str, Any]) -> None:
         if self.fmt == "jsonl":
@@ -231,7 +226,7 @@ class _Sink:
         flat = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in row.items()}
         if self._writer is None:
             self._writer = csv.DictWriter(self.f, fieldnames=list(flat))
-            if not getattr(self, "_csv_header_written", False):
+            if not self._csv_header_written:
                 self._writer.writeheader()
         self._writer.writerow(flat)
 
@@ -252,7 +247,7 @@ class _ParquetSink:
 
     def __init__(self, path: Path, resume: bool):
         self.path = path
-        self.spool = path.with_name(path.name + ".partial.jsonl")
+        self.spool = _spool_path(path)
         self.inner = _Sink(self.spool, "jsonl", resume, sys.stdout)
 
     def write(self, row):
@@ -273,6 +268,10 @@ class _ParquetSink:
                     r[k] = json.dumps(v, ensure_ascii=False)
         pq.write_table(pa.Table.from_pylist(rows), self.path)
         self.spool.unlink()
+
+
+def _spool_path(path: Path) -> Path:
+    return path.with_name(path.name + ".partial.jsonl")
 
 
 def _drop_torn_tail(path: Path) -> None:
@@ -375,7 +374,7 @@ def score_files(scorer: Scorer, inputs: Sequence[str], output: Optional[str] = N
     done_ids: set[str] = set()
     done_where: set[str] = set()
     if resume:
-        spool = out_path.with_name(out_path.name + ".partial.jsonl") if fmt == "parquet" else out_path
+        spool = _spool_path(out_path) if fmt == "parquet" else out_path
         for path, f in ((spool, "jsonl" if fmt == "parquet" else fmt), (err_path, "jsonl")):
             ids, wheres = _done(path, f)
             done_where |= wheres

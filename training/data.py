@@ -152,8 +152,6 @@ def load_ag_team(data: Path, ann_dir: Path = ANNOTATIONS) -> list[dict]:
     redistributed); the join re-segments each lead and checks the hash. Train and dev only:
     short leads are not the articles we test on.
     """
-    import hashlib
-
     from stance.segment import split_sentences
 
     labels = {}
@@ -177,6 +175,11 @@ def load_ag_team(data: Path, ann_dir: Path = ANNOTATIONS) -> list[dict]:
             rows.append(_row(span.text, r["label"], "ag_news_team", f"{item['id']}:{i}", split,
                              article_id=item["id"], kind="lead", countries=r.get("countries", [])))
     return rows
+
+
+def load_article_labels(ann_dir: Path = ANNOTATIONS) -> dict[str, dict]:
+    """The team's article-level labels (main pair, label, rationale), by story id."""
+    return {str(r["story_id"]): r for p in sorted(ann_dir.glob("parts/voa_articles_b*.jsonl")) for r in _read_jsonl(p)}
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -269,8 +272,8 @@ def build(data: Path) -> tuple[list[dict], dict]:
     _dev_from_train(rows)
     info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team),
             "hash": dataset_hash(rows),
-            "train_hash": dataset_hash([r for r in rows if r["split"] != "test"]), "articles": _read_jsonl(ANNOTATIONS / "voa_articles.jsonl")
-            or [r for p in sorted(glob.glob(str(ANNOTATIONS / "parts/voa_articles_b*.jsonl"))) for r in _read_jsonl(Path(p))]}
+            "train_hash": dataset_hash([r for r in rows if r["split"] != "test"]),
+            "articles": list(load_article_labels().values())}
     return rows, info
 
 

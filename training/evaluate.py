@@ -208,16 +208,24 @@ def contrast_accuracy(predict) -> tuple[float, int]:
     return float(np.mean([LABELS[p] == r["label"] for p, r in zip(pred, rows)])), len(rows)
 
 
+def team_pair_result(a, team_label: dict) -> tuple[float, str]:
+    """(score, label) of the team's main pair in an ArticleScore; the article's own when the
+    team named fewer than two states or the pair was not detected."""
+    pair = tuple(sorted(c for c in team_label["pair"] if c))
+    for d in a.dyads:
+        if len(pair) == 2 and d.pair == pair:
+            return d.score, d.label
+    return a.score, a.label
+
+
 def article_metrics(predict, test_ids: set[str], data: Path) -> dict:
     """Team article labels of the test stories, through the library's segmentation and roll-up."""
     from stance.scorer import Article, build_article
     from stance.segment import split_sentences
 
-    labels = {}
-    for p in sorted(ANN.glob("parts/voa_articles_b*.jsonl")):
-        for line in open(p, encoding="utf-8"):
-            r = json.loads(line)
-            labels[str(r["story_id"])] = r
+    from data import load_article_labels
+
+    labels = load_article_labels()
     stories = {json.loads(l)["id"]: json.loads(l) for l in open(data / "unlabelled/voa_stories.jsonl", encoding="utf-8")}
     results = []
     for sid in sorted(test_ids):
@@ -228,11 +236,7 @@ def article_metrics(predict, test_ids: set[str], data: Path) -> dict:
         probs = predict([s.text for s in spans]) if spans else np.zeros((0, 3))
         a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, probs)
         pair = [c for c in labels[sid]["pair"] if c]
-        score, label = a.score, a.label
-        if len(pair) == 2:
-            for d in a.dyads:
-                if d.pair == tuple(sorted(pair)):
-                    score, label = d.score, d.label
+        score, label = team_pair_result(a, labels[sid])
         results.append((labels[sid]["label"], score, label, tuple(sorted(pair)), a.main_pair))
     clear = [(g, s) for g, s, *_ in results if g in ("warming", "cooling")]
     mixed = [abs(s) for g, s, *_ in results if g == "mixed"]

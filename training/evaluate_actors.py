@@ -22,6 +22,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     args = ap.parse_args(argv)
+    from data import load_article_labels
     from stance.actors import find_actors, main_pair
 
     stories = {json.loads(l)["id"]: json.loads(l) for l in open(args.data / "unlabelled/voa_stories.jsonl", encoding="utf-8")}
@@ -41,16 +42,14 @@ def main(argv=None) -> None:
     print(f"state detection on {sum(map(len, per_story.values()))} VOA sentences: precision {prec:.3f}, recall {rec:.3f} "
           f"(tp {tp}, fp {fp}, fn {fn})")
     right = total = 0
-    for p in sorted((ROOT / "training/annotations/parts").glob("voa_articles_b*.jsonl")):
-        for line in open(p, encoding="utf-8"):
-            r = json.loads(line)
-            pair = tuple(sorted(c for c in r["pair"] if c))
-            if len(pair) != 2:
-                continue
-            st = stories[str(r["story_id"])]
-            title = [a.code for a in find_actors(st["title"], date=st["published"][:10])]
-            total += 1
-            right += main_pair(per_story[str(r["story_id"])], title) == pair
+    for sid, r in load_article_labels().items():
+        pair = tuple(sorted(c for c in r["pair"] if c))
+        if len(pair) != 2:
+            continue
+        st = stories[sid]
+        title = [a.code for a in find_actors(st["title"], date=st["published"][:10])]
+        total += 1
+        right += main_pair(per_story[sid], title) == pair
     print(f"main pair right on {right}/{total} = {right / total:.3f} articles whose team label names two states")
 
 

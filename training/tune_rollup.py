@@ -43,13 +43,12 @@ def main(argv=None) -> None:
     from stance.scorer import Article, build_article
     from stance.segment import split_sentences
 
+    from data import load_article_labels
+    from evaluate import team_pair_result
+
     ds = load_from_disk(str(args.dataset))
     split_of = {r["article_id"]: s for s in ("train", "dev") for r in ds[s] if r["kind"] == "article"}
-    labels = {}
-    for p in sorted((ROOT / "training/annotations/parts").glob("voa_articles_b*.jsonl")):
-        for line in open(p, encoding="utf-8"):
-            r = json.loads(line)
-            labels[str(r["story_id"])] = r
+    labels = load_article_labels()
     scorer = stance.load(args.model)
     stories = []
     for line in open(args.data / "unlabelled/voa_stories.jsonl", encoding="utf-8"):
@@ -66,12 +65,7 @@ def main(argv=None) -> None:
             for sp, lab, art, spans, probs in stories:
                 if sp != split:
                     continue
-                a = build_article(art, spans, probs)
-                pair = tuple(sorted(c for c in lab["pair"] if c))
-                score, label = a.score, a.label
-                for d in a.dyads:
-                    if len(pair) == 2 and d.pair == pair:
-                        score, label = d.score, d.label
+                score, label = team_pair_result(build_article(art, spans, probs), lab)
                 acc.append(label == lab["label"])
                 if lab["label"] in ("warming", "cooling"):
                     direction.append((score > 0) == (lab["label"] == "warming") and score != 0)
