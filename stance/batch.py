@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, TextIO
 
-from .results import ArticleScore
+from .results import ArticleScore, SentenceScore
 from .scorer import Article, Scorer
 
 __all__ = ["BatchSummary", "score_files", "read_records", "output_row", "InputRecord"]
@@ -32,6 +32,9 @@ MAX_ARTICLE_CHARS = 2_000_000
 # Sentences per model batch, across articles.
 BATCH_SENTENCES = 64
 EVIDENCE_IN_ROW = 3
+# Evidence sentences kept per pair and side in a row: enough to quote, small enough that an
+# article naming ten pairs does not carry sixty sentences.
+PAIR_EVIDENCE_IN_ROW = 2
 
 
 @dataclass(frozen=True)
@@ -190,9 +193,22 @@ def output_row(a: ArticleScore, where: Optional[str] = None) -> dict[str, Any]:
         "main_pair": "-".join(a.main_pair) if a.main_pair else None,
         "main_pair_score": main.score if main else None,
         "main_pair_label": main.label if main else None,
-        "pairs": {"-".join(d.pair): {"score": d.score, "label": d.label, "n": d.n_sentences} for d in a.dyads},
-        "evidence": [{"text": s.text, "score": s.score, "start": s.start, "end": s.end} for s in a.evidence[:2 * EVIDENCE_IN_ROW]],
+        # Per pair: "confidence" (the pair's evidence weight, what `stance timeline` weighs articles
+        # by) and "evidence" were added after "score", "label" and "n"; readers of older rows
+        # see only new keys, none renamed.
+        "pairs": {"-".join(d.pair): {"score": d.score, "label": d.label, "n": d.n_sentences,
+                                     "confidence": d.confidence, "evidence": _evidence(d.evidence, PAIR_EVIDENCE_IN_ROW)}
+                  for d in a.dyads},
+        "evidence": _evidence(a.evidence, EVIDENCE_IN_ROW),
+        "title": a.title,
     }
+
+
+def _evidence(sentences: Sequence[SentenceScore], per_side: int) -> list[dict[str, Any]]:
+    """The strongest ``per_side`` sentences each way (rollup.evidence gives cooling first, then warming)."""
+    cooling = [s for s in sentences if s.score < 0][:per_side]
+    warming = [s for s in sentences if s.score >= 0][:per_side]
+    return [{"text": s.text, "score": s.score, "start": s.start, "end": s.end} for s in cooling + warming]
 
 
 def sentence_rows(a: ArticleScore) -> Iterator[dict[str, Any]]:
