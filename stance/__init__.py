@@ -7,12 +7,15 @@ scores from a fine-tuned transformer, rolled up per article and per pair, with e
 
 from .actors import find_actors
 from .model_dir import LABELS, ModelDirError
+from .plot import plot_timeline
 from .results import Actor, ArticleScore, DyadScore, SentenceScore
 from .scorer import Article, Scorer, load
 from .segment import Span, split_sentences
+from .timeline import build_timeline
 
 __all__ = [
     "load", "Scorer", "Article", "ArticleScore", "SentenceScore", "DyadScore", "Actor",
-    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "__version__",
+    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "build_timeline", "plot_timeline",
+    "__version__",
 ]
 __version__ = "0.1.0"

@@ -1,9 +1,11 @@
-"""``stance`` command line: a thin wrapper over :func:`stance.batch.score_files`."""
+"""``stance`` command line: thin wrappers over :func:`stance.batch.score_files` and
+:func:`stance.timeline.build_timeline`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from .backends import BACKENDS
@@ -32,7 +34,47 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--title-field", default="title")
     sc.add_argument("--date-field", default="date")
     sc.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+
+    tl = sub.add_parser("timeline", help="per pair and period: weighted mean score, interval, evidence",
+                        description="Relations over time from `stance score` output: per pair and period, the "
+                        "weighted mean score with a bootstrap 90%% interval, counts and evidence; syndicated "
+                        "copies counted once; thin periods marked sparse.")
+    tl.add_argument("scored", metavar="SCORED", help="the .jsonl (or .csv / .parquet) `stance score -o` wrote")
+    tl.add_argument("--pair", action="append", default=[], metavar="AAA-BBB",
+                    help="a pair of ISO 3166 alpha-3 codes, e.g. CHN-PRK; repeat for several")
+    tl.add_argument("--freq", default="M", type=str.upper, choices=["W", "M"], help="weeks or months (default M)")
+    tl.add_argument("-o", "--output", help="write the table here as CSV; without it a summary is printed")
+    tl.add_argument("--plot", help="draw the figure here (.png or .svg)")
+    tl.add_argument("--title", help="figure title")
+    tl.add_argument("--force", action="store_true", help="overwrite existing output")
     return ap
+
+
+def _timeline(args: argparse.Namespace) -> int:
+    from .timeline import build_timeline, summary_lines, write_csv
+
+    try:
+        for path in (args.output, args.plot):
+            if path and Path(path).exists() and not args.force:
+                raise FileExistsError(f"{path} exists; pass --force to overwrite")
+        if args.plot and Path(args.plot).suffix.lower() not in (".png", ".svg"):
+            raise ValueError(f"--plot {args.plot}: unknown format {Path(args.plot).suffix!r}; use .png or .svg")
+        df = build_timeline(args.scored, args.pair, args.freq)
+        if args.output:
+            write_csv(df, args.output, force=args.force)
+        if args.plot:
+            from .plot import plot_timeline
+
+            plot_timeline(df, args.plot, title=args.title, force=args.force)
+    except (FileExistsError, FileNotFoundError, ValueError, ImportError) as exc:
+        print(f"stance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.output:
+        cols = ["pair", "period", "score", "lo", "hi", "status", "n_articles", "n_duplicates", "n_sentences"]
+        print(df[df["status"] != "empty"][cols].to_string(index=False, float_format=lambda v: f"{v:+.3f}"))
+    for line in summary_lines(df):
+        print(f"stance: {line}", file=sys.stderr)
+    return EXIT_OK
 
 
 class _LinePrinter:
@@ -59,6 +101,8 @@ class _LinePrinter:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "timeline":
+        return _timeline(args)
     from .batch import Fields, score_files
     from .scorer import load
 

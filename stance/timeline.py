@@ -1,0 +1,455 @@
+"""Relations over time: per pair and period, a weighted mean score with a bootstrap interval.
+
+Reads the rows ``stance score -o SCORED.jsonl`` writes (.csv and .parquet too). Each article
+that names a pair contributes that pair's score (``pairs[PAIR]["score"]``, in [-1, 1]) with a
+weight, the pair's evidence weight ``pairs[PAIR]["confidence"]`` = m / (m + 1), where m is the
+summed relevance (1 - P(neutral)) of the article's sentences about the pair: an article that
+mentions the pair in one background sentence counts little, one that is about the pair counts
+close to 1, and no single long article counts more than 1.
+
+Before aggregating, syndicated copies are collapsed (see :func:`duplicate_groups`): the earliest
+copy is kept and the others are counted in ``n_duplicates``. A period with fewer than
+``MIN_ARTICLES`` articles or less total weight than ``MIN_WEIGHT`` is ``sparse``: its mean is
+shown but it gets no interval; a period with no article is ``empty`` (score NaN, never 0).
+
+>>> df = build_timeline("scored.jsonl", ["CHN-PRK"], freq="M")   # doctest: +SKIP
+>>> df[["period", "score", "lo", "hi", "status", "n_articles"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["build_timeline", "load_rows", "parse_articles", "duplicate_groups", "weighted_mean",
+           "bootstrap_interval", "normalize_pair", "pair_counts", "write_csv", "ScoredArticle",
+           "FREQS", "MIN_ARTICLES", "MIN_WEIGHT"]
+
+# A period needs at least this many (de-duplicated) articles on the pair ...
+MIN_ARTICLES = 3
+# ... and at least this much summed weight (about two articles with one clearly relevant
+# sentence each) to get an interval; below either it is `sparse`. The weight floor matters
+# because article pair scores are shrunk toward 0 when evidence is thin: three passing
+# mentions would otherwise read as a confident "no change".
+MIN_WEIGHT = 1.0
+# Bootstrap over articles: central interval level, resamples, and a fixed seed (the same
+# for every pair and period, so one group's interval does not depend on the others).
+INTERVAL = 0.90
+BOOTSTRAP_SAMPLES = 2000
+BOOTSTRAP_SEED = 0
+# Near-duplicates: Jaccard similarity of word 3-shingles of title + evidence sentences at
+# least DUPLICATE_JACCARD, published at most DUPLICATE_WINDOW_DAYS apart. Copies of one wire
+# story share their strongest sentences verbatim (same text, same scores, same evidence);
+# two outlets' own reports of one event rarely share more than a quote.
+SHINGLE_WORDS = 3
+DUPLICATE_JACCARD = 0.5
+DUPLICATE_WINDOW_DAYS = 7
+# Fewer shingles than this (e.g. a title and no evidence) is too little text to call a copy.
+MIN_SHINGLES = 20
+# Evidence sentences listed per pair and period (at most one per article).
+TOP_EVIDENCE = 3
+# --freq values and their pandas period codes: calendar months; weeks Monday to Sunday.
+FREQS = {"M": "M", "W": "W-SUN"}
+
+Rows = Union[str, Path, Iterable[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """One article's roll-up for one pair, as read from its row."""
+
+    score: float
+    weight: float
+    n_sentences: int
+    evidence: tuple[tuple[str, float], ...]  # (text, sentence score), strongest first per side
+
+
+@dataclass(frozen=True)
+class ScoredArticle:
+    """A dated row of ``stance score`` output, reduced to what the timeline needs."""
+
+    id: str
+    where: str
+    date: datetime
+    title: Optional[str]
+    pairs: Mapping[str, PairScore]
+    texts: tuple[str, ...]  # title and evidence sentences: what near-duplicates are judged on
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- reading -------------------------------------------------------------------------------------
+def load_rows(path: Union[str, Path]) -> list[dict[str, Any]]:
+    """The rows of a ``stance score`` output file (.jsonl, .csv or .parquet), each with ``_where``."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; write it with `stance score INPUT -o {path.name}`")
+    if path.suffix in (".jsonl", ".json", ".ndjson"):
+        rows = []
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path.name}:{n}: invalid JSON ({exc.msg} at column {exc.colno}); "
+                                     "a run that crashed leaves a torn last line: finish it with "
+                                     "`stance score ... --resume`") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{path.name}:{n}: expected a JSON object, got {type(row).__name__}")
+                row["_where"] = f"{path.name}:{n}"
+                rows.append(row)
+        return rows
+    if path.suffix in (".csv", ".parquet"):
+        pd = _pandas()
+        frame = pd.read_csv(path, dtype={"id": str}, keep_default_na=False) if path.suffix == ".csv" \
+            else pd.read_parquet(path)
+        rows = frame.to_dict("records")
+        offset = 2 if path.suffix == ".csv" else 1  # CSV: line 1 is the header
+        for n, row in enumerate(rows):
+            row["_where"] = f"{path.name}:{'' if path.suffix == '.csv' else 'row '}{n + offset}"
+        return rows
+    raise ValueError(f"{path}: unknown format {path.suffix!r}; give the .jsonl, .csv or .parquet "
+                     "that `stance score -o` wrote")
+
+
+def normalize_pair(pair: str) -> str:
+    """'prk-chn' -> 'CHN-PRK': upper case, codes sorted, as in ``stance score`` rows.
+
+    >>> normalize_pair("prk-chn")
+    'CHN-PRK'
+    """
+    codes = [c.strip().upper() for c in re.split(r"[-_/ ]", str(pair)) if c.strip()]
+    if len(codes) != 2 or codes[0] == codes[1] or not all(re.fullmatch(r"[A-Z]{3}", c) for c in codes):
+        raise ValueError(f"pair {pair!r}: expected two different ISO 3166 alpha-3 codes like CHN-PRK")
+    return "-".join(sorted(codes))
+
+
+def _json_field(value: Any) -> Any:
+    # CSV and Parquet outputs hold the nested "pairs" dict as JSON text.
+    return json.loads(value) if isinstance(value, str) and value[:1] in "{[" else value
+
+
+def _as_list(value: Any) -> list:
+    """A list field as written to JSONL (list), CSV (JSON text) or Parquet (array); missing -> []."""
+    value = _json_field(value)
+    if value is None or isinstance(value, (str, float)):
+        return []
+    return list(value)
+
+
+def parse_articles(rows: Iterable[Mapping[str, Any]]) -> tuple[list[ScoredArticle], int]:
+    """(dated articles, number of rows without a date). A bad row raises ValueError naming it."""
+    pd = _pandas()
+    articles, undated = [], 0
+    for n, row in enumerate(rows, 1):
+        where = str(row.get("_where") or f"row {n}")
+        rid = row.get("id")
+        name = f"{where} (id {rid!r})"
+        pairs = _json_field(row.get("pairs"))
+        if not isinstance(pairs, Mapping):
+            raise ValueError(f"{name}: no 'pairs' object; is this a `stance score` output row? "
+                             f"(fields present: {', '.join(sorted(k for k in row if k != '_where'))})")
+        date = row.get("date")
+        if date is None or (isinstance(date, float) and math.isnan(date)) or str(date).strip() == "":
+            undated += 1
+            continue
+        try:
+            stamp = pd.Timestamp(str(date))  # str: pandas reads a bare int as nanoseconds
+        except (ValueError, TypeError):
+            stamp = pd.NaT
+        if stamp is pd.NaT:
+            raise ValueError(f"{name}: date {date!r} is not a date; give ISO dates like 2024-06-30 "
+                             "(score with --date-field naming the input's date field)")
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        parsed = {}
+        for pair, p in pairs.items():
+            if not isinstance(p, Mapping) or "score" not in p:
+                raise ValueError(f"{name}: pair {pair}: expected an object with 'score', got {p!r}")
+            if "confidence" not in p:
+                raise ValueError(f"{name}: pair {pair} has no 'confidence' (the article's weight in the "
+                                 "timeline): the file was written by an older stance; score it again "
+                                 "with `stance score INPUT -o SCORED.jsonl --force`")
+            try:
+                ev = tuple((str(e["text"]), float(e["score"])) for e in _as_list(p.get("evidence")))
+                parsed[pair] = PairScore(float(p["score"]), float(p["confidence"]), int(p.get("n", 0)), ev)
+            except (TypeError, ValueError, KeyError) as exc:
+                raise ValueError(f"{name}: pair {pair}: unreadable score, confidence, n or evidence ({exc})") from None
+            if not (math.isfinite(parsed[pair].weight) and parsed[pair].weight >= 0):
+                raise ValueError(f"{name}: pair {pair}: confidence {p['confidence']!r} is not a weight >= 0")
+        evidence = _as_list(row.get("evidence"))
+        title = row.get("title") if isinstance(row.get("title"), str) and row.get("title") else None
+        texts = tuple([title] if title else []) + tuple(str(e["text"]) for e in evidence)
+        articles.append(ScoredArticle(str(rid if rid is not None else where), where, stamp.to_pydatetime(),
+                                      title, parsed, texts))
+    return articles, undated
+
+
+def pair_counts(articles: Iterable[ScoredArticle]) -> Counter:
+    """How many articles name each pair."""
+    return Counter(pair for a in articles for pair in a.pairs)
+
+
+# -- near-duplicates -----------------------------------------------------------------------------
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def shingles(texts: Sequence[str]) -> set[tuple[str, ...]]:
+    """Word 3-shingles of each text separately (evidence order varies between copies).
+
+    >>> sorted(shingles(["Ties thaw fast now", "Hi"]))
+    [('hi',), ('thaw', 'fast', 'now'), ('ties', 'thaw', 'fast')]
+    """
+    out: set[tuple[str, ...]] = set()
+    for text in texts:
+        w = _words(text)
+        if 0 < len(w) < SHINGLE_WORDS:
+            out.add(tuple(w))
+        out.update(tuple(w[i : i + SHINGLE_WORDS]) for i in range(len(w) - SHINGLE_WORDS + 1))
+    return out
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def duplicate_groups(texts: Sequence[Sequence[str]], dates: Sequence[datetime]) -> list[list[int]]:
+    """Groups of indices that are copies of one story; the first of each group is the one kept.
+
+    Two items are copies when their shingle sets (title + evidence sentences, see
+    :func:`shingles`) have Jaccard similarity >= DUPLICATE_JACCARD, both have at least
+    MIN_SHINGLES shingles, and they are at most DUPLICATE_WINDOW_DAYS apart. Only items that
+    share a whole normalised title or sentence are compared (so the cost stays near linear);
+    copies of copies join one group. The kept item is the earliest (ties: input order).
+
+    >>> s = ("China and North Korea signed a trade deal in Beijing on Monday after years of talks, "
+    ...      "officials of both governments said.")
+    >>> from datetime import datetime as d
+    >>> duplicate_groups([["Deal signed", s], ["Pact", s], [s]], [d(2024, 1, 2), d(2024, 1, 1), d(2024, 3, 1)])
+    [[1, 0], [2]]
+    """
+    sets = [shingles(t) for t in texts]
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    blocks: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        if len(sets[i]) < MIN_SHINGLES:
+            continue
+        for key in {" ".join(_words(x)) for x in t}:
+            if key:
+                blocks.setdefault(key, []).append(i)
+    window = DUPLICATE_WINDOW_DAYS * 86400
+    checked: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        members.sort(key=lambda i: dates[i])
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if (dates[j] - dates[i]).total_seconds() > window:
+                    break  # sorted by date: the rest are further away
+                key = (min(i, j), max(i, j))
+                if key not in checked:
+                    checked.add(key)
+                    if jaccard(sets[i], sets[j]) >= DUPLICATE_JACCARD:
+                        parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        groups.setdefault(find(i), []).append(i)
+    ordered = [sorted(g, key=lambda i: (dates[i], i)) for g in groups.values()]
+    return sorted(ordered, key=lambda g: g[0])
+
+
+# -- statistics ----------------------------------------------------------------------------------
+def weighted_mean(scores: Sequence[float], weights: Sequence[float]) -> float:
+    """Sum(w * s) / sum(w); NaN when there is no weight.
+
+    >>> weighted_mean([0.5, -0.1], [0.75, 0.25])
+    0.35
+    """
+    s, w = np.asarray(scores, dtype=float), np.asarray(weights, dtype=float)
+    total = w.sum()
+    return round(float((w * s).sum() / total), 6) if total > 0 else math.nan
+
+
+def bootstrap_interval(scores: Sequence[float], weights: Sequence[float], *, level: float = INTERVAL,
+                       samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Percentile bootstrap interval of the weighted mean, resampling articles with replacement.
+
+    >>> bootstrap_interval([0.2, 0.2, 0.2], [1, 0.5, 0.1])
+    (0.2, 0.2)
+    """
+    s, w = np.asarray(scores, dtype=float), np.asarray(weights, dtype=float)
+    if len(s) == 0:
+        return math.nan, math.nan
+    idx = np.random.default_rng(seed).integers(0, len(s), size=(samples, len(s)))
+    ws = w[idx]
+    totals = ws.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (ws * s[idx]).sum(axis=1) / totals
+    means = means[totals > 0]
+    if len(means) == 0:
+        return math.nan, math.nan
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(means, [tail, 100 - tail])
+    return round(float(lo), 6), round(float(hi), 6)
+
+
+def _top_evidence(members: Sequence[tuple[ScoredArticle, PairScore]], k: int = TOP_EVIDENCE) -> list[dict[str, Any]]:
+    """Up to k pair sentences of the period, strongest first by |sentence score| x article weight
+    (a strong sentence in a passing mention ranks low): the strongest each way, then the next
+    strongest, at most one per article and side.
+
+    >>> a = ScoredArticle("a1", "x:1", datetime(2024, 1, 1), None, {}, ())
+    >>> p = PairScore(0.1, 0.5, 3, (("Talks collapsed.", -0.8), ("Both sides met.", 0.4), ("Aid flowed.", 0.3)))
+    >>> [(e["text"], e["score"]) for e in _top_evidence([(a, p)])]
+    [('Talks collapsed.', -0.8), ('Both sides met.', 0.4)]
+    """
+    cands = []
+    for a, p in members:
+        for side in (-1, 1):
+            own = [e for e in p.evidence if (e[1] >= 0) == (side > 0)]
+            if own:
+                text, score = max(own, key=lambda e: abs(e[1]))
+                cands.append((abs(score) * p.weight, {"id": a.id, "date": a.date.date().isoformat(),
+                                                       "title": a.title, "text": text, "score": score}))
+    cands.sort(key=lambda c: -c[0])
+    heads = [next(c for c in cands if (c[1]["score"] >= 0) == up) for up in (False, True)
+             if any((c[1]["score"] >= 0) == up for c in cands)]
+    chosen = heads + [c for c in cands if c not in heads][: max(0, k - len(heads))]
+    return [e for _, e in sorted(chosen, key=lambda c: -c[0])[:k]]
+
+
+def _status(n_articles: int, weight: float) -> str:
+    if n_articles == 0:
+        return "empty"
+    return "sparse" if n_articles < MIN_ARTICLES or weight < MIN_WEIGHT else "ok"
+
+
+# -- the timeline --------------------------------------------------------------------------------
+COLUMNS = ["pair", "period", "start", "score", "lo", "hi", "status", "n_articles", "n_duplicates",
+           "n_sentences", "weight", "evidence"]
+
+
+def build_timeline(rows: Rows, pairs: Sequence[str], freq: str = "M") -> "pd.DataFrame":
+    """One row per pair and period, from the first to the last period of the file's dates.
+
+    Columns: ``pair``, ``period`` (label), ``start`` (first day), ``score`` (weighted mean, see
+    the module docstring; NaN when ``empty``), ``lo``/``hi`` (bootstrap 90 % interval; NaN
+    unless ``ok``), ``status`` (``ok`` / ``sparse`` / ``empty``), ``n_articles`` (after
+    collapsing copies), ``n_duplicates`` (copies collapsed into those articles),
+    ``n_sentences`` (sentences on the pair), ``weight`` (summed article weights), ``evidence``
+    (up to TOP_EVIDENCE dicts: id, date, title, text, score). ``df.attrs`` holds ``undated``
+    (rows skipped for want of a date) and ``articles_per_pair``.
+
+    ``rows``: a path to ``stance score`` output, or the row dicts themselves.
+    """
+    pd = _pandas()
+    code = FREQS.get(str(freq).upper())
+    if code is None:
+        raise ValueError(f"freq {freq!r}: use one of {', '.join(FREQS)} (W = weeks Monday to Sunday, M = months)")
+    raw = load_rows(rows) if isinstance(rows, (str, Path)) else list(rows)
+    articles, undated = parse_articles(raw)
+    if not articles:
+        raise ValueError(f"no dated rows ({undated} rows without a date): score with --date-field naming "
+                         "the input's date field, e.g. `stance score voa.jsonl --date-field published -o scored.jsonl`")
+    counts = pair_counts(articles)
+    wanted = _check_pairs(pairs, counts)
+    span = pd.period_range(min(a.date for a in articles), max(a.date for a in articles), freq=code)
+
+    relevant = [a for a in articles if any(p in a.pairs for p in wanted)]
+    groups = duplicate_groups([a.texts for a in relevant], [a.date for a in relevant])
+    kept = [(relevant[g[0]], len(g) - 1) for g in groups]
+
+    out = []
+    for pair in wanted:
+        by_period: dict[Any, list[tuple[ScoredArticle, PairScore, int]]] = {}
+        for a, copies in kept:
+            if pair in a.pairs:
+                by_period.setdefault(pd.Period(a.date, freq=code), []).append((a, a.pairs[pair], copies))
+        for period in span:
+            members = by_period.get(period, [])
+            scores = [p.score for _, p, _ in members]
+            weights = [p.weight for _, p, _ in members]
+            weight = round(float(sum(weights)), 6)
+            status = _status(len(members), weight)
+            lo, hi = bootstrap_interval(scores, weights) if status == "ok" else (math.nan, math.nan)
+            out.append({
+                "pair": pair, "period": str(period), "start": period.start_time.date(),
+                "score": weighted_mean(scores, weights) if members else math.nan, "lo": lo, "hi": hi,
+                "status": status, "n_articles": len(members), "n_duplicates": sum(c for _, _, c in members),
+                "n_sentences": sum(p.n_sentences for _, p, _ in members), "weight": weight,
+                "evidence": _top_evidence([(a, p) for a, p, _ in members]),
+            })
+    df = pd.DataFrame(out, columns=COLUMNS)
+    df.attrs.update(undated=undated, articles_per_pair={p: counts[p] for p in wanted}, freq=code)
+    return df
+
+
+def _check_pairs(pairs: Sequence[str], counts: Counter) -> list[str]:
+    present = ", ".join(f"{p} ({n})" for p, n in counts.most_common(12))
+    more = f" and {len(counts) - 12} more" if len(counts) > 12 else ""
+    if isinstance(pairs, str):
+        pairs = [pairs]
+    if not pairs:
+        raise ValueError(f"name at least one pair, e.g. --pair {counts.most_common(1)[0][0]}; "
+                         f"pairs in the file (articles): {present}{more}")
+    wanted = []
+    for raw in pairs:
+        pair = normalize_pair(raw)
+        if pair not in counts:
+            raise ValueError(f"pair {raw!r} is in no dated article; pairs in the file (articles): {present}{more}")
+        if pair not in wanted:
+            wanted.append(pair)
+    return wanted
+
+
+def write_csv(df: "pd.DataFrame", path: Union[str, Path], *, force: bool = False) -> Path:
+    """Write the timeline as CSV (evidence as JSON text); refuses to overwrite without ``force``."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists; pass --force to overwrite")
+    flat = df.copy()
+    flat["evidence"] = [json.dumps(e, ensure_ascii=False) for e in flat["evidence"]]
+    flat.to_csv(path, index=False)
+    return path
+
+
+def summary_lines(df: "pd.DataFrame") -> list[str]:
+    """One line per pair: articles, copies collapsed, periods by status."""
+    lines = []
+    for pair, g in df.groupby("pair", sort=False):
+        st = g["status"].value_counts()
+        lines.append(f"{pair}: {int(g['n_articles'].sum())} articles ({int(g['n_duplicates'].sum())} copies "
+                     f"collapsed) over {len(g)} periods: {st.get('ok', 0)} ok, {st.get('sparse', 0)} sparse, "
+                     f"{st.get('empty', 0)} empty")
+    if df.attrs.get("undated"):
+        lines.append(f"{df.attrs['undated']} rows without a date were left out")
+    return lines
+
+
+def _pandas():
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError("the timeline needs pandas and matplotlib: pip install 'stance[timeline]'") from exc
+    return pd

@@ -1,0 +1,219 @@
+"""Timelines: numbers on constructed rows with known answers, copies, sparse periods, CLI, plots."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+pd = pytest.importorskip("pandas")
+
+from stance.cli import main  # noqa: E402
+from stance.timeline import (  # noqa: E402
+    BOOTSTRAP_SAMPLES, MIN_ARTICLES, bootstrap_interval, build_timeline, duplicate_groups, normalize_pair,
+    weighted_mean)
+
+WIRE = ["China and North Korea agreed on Monday to reopen the Friendship Bridge to freight traffic for the first time since 2020.",
+        "Officials in Pyongyang called the agreement a new chapter in the blood alliance between the two neighbours."]
+
+
+def row(rid, date, pairs, *, title=None, evidence=()):
+    """A `stance score` output row; pairs: {pair: (score, confidence, n)}."""
+    return {"id": rid, "date": date, "score": 0.0, "label": "neutral", "confidence": 0.5, "title": title,
+            "pairs": {p: {"score": s, "label": "x", "n": n, "confidence": c,
+                          "evidence": [{"text": f"{rid} says {p} moved.", "score": s}]}
+                      for p, (s, c, n) in pairs.items()},
+            "evidence": [{"text": t, "score": 0.5} for t in evidence]}
+
+
+def one(df, pair, period):
+    got = df[(df["pair"] == pair) & (df["period"] == period)]
+    assert len(got) == 1, (pair, period)
+    return got.iloc[0]
+
+
+@pytest.fixture
+def rows():
+    return [
+        # 2024-01: three articles, weighted mean by hand (0.5*0.8 - 0.2*0.4 + 0.1*0.8) / 2.0 = 0.2
+        row("a", "2024-01-03", {"CHN-PRK": (0.5, 0.8, 4), "CHN-USA": (-0.6, 0.5, 2)}),
+        row("b", "2024-01-10T08:00:00Z", {"CHN-PRK": (-0.2, 0.4, 1)}),
+        row("c", "2024-01-20", {"CHN-PRK": (0.1, 0.8, 3)}),
+        # 2024-02: nothing.  2024-03: three equal scores -> a degenerate interval
+        row("d", "2024-03-01", {"CHN-PRK": (0.3, 0.9, 5)}),
+        row("e", "2024-03-02", {"CHN-PRK": (0.3, 0.5, 2)}),
+        row("f", "2024-03-03", {"CHN-PRK": (0.3, 0.6, 2)}),
+        # 2024-04: one article -> sparse, shown but no interval
+        row("g", "2024-04-15", {"CHN-PRK": (-0.7, 0.9, 6), "CHN-USA": (0.4, 0.9, 3)}),
+        # 2024-05: three articles but passing mentions (weight 0.3 < MIN_WEIGHT) -> sparse
+        row("h", "2024-05-01", {"CHN-PRK": (0.0, 0.1, 1)}),
+        row("i", "2024-05-02", {"CHN-PRK": (0.01, 0.1, 1)}),
+        row("j", "2024-05-03", {"CHN-PRK": (-0.01, 0.1, 1)}),
+        row("undated", None, {"CHN-PRK": (0.9, 0.9, 9)}),
+    ]
+
+
+def test_weighted_means_counts_and_statuses_match_hand_computation(rows):
+    df = build_timeline(rows, ["CHN-PRK"], freq="M")
+    assert list(df["period"]) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
+    jan = one(df, "CHN-PRK", "2024-01")
+    assert jan["score"] == pytest.approx(0.2) and jan["status"] == "ok"
+    assert (jan["n_articles"], jan["n_sentences"], jan["weight"]) == (3, 8, pytest.approx(2.0))
+    assert jan["lo"] < jan["score"] < jan["hi"] and -0.2 <= jan["lo"] and jan["hi"] <= 0.5
+    feb = one(df, "CHN-PRK", "2024-02")
+    assert feb["status"] == "empty" and math.isnan(feb["score"]) and feb["n_articles"] == 0 and feb["evidence"] == []
+    mar = one(df, "CHN-PRK", "2024-03")
+    assert mar["status"] == "ok" and mar["score"] == mar["lo"] == mar["hi"] == pytest.approx(0.3)
+    apr = one(df, "CHN-PRK", "2024-04")
+    assert apr["status"] == "sparse" and apr["score"] == pytest.approx(-0.7) and math.isnan(apr["lo"])
+    may = one(df, "CHN-PRK", "2024-05")
+    assert may["n_articles"] == MIN_ARTICLES and may["status"] == "sparse" and math.isnan(may["hi"])
+    assert df.attrs["undated"] == 1
+    assert [e["id"] for e in jan["evidence"]] == ["a", "b", "c"]  # |score| x weight: 0.4, 0.08, 0.08
+
+
+def test_several_pairs_share_the_file_span(rows):
+    df = build_timeline(rows, ["usa-chn", "CHN-PRK", "CHN-USA"], freq="M")
+    assert list(dict.fromkeys(df["pair"])) == ["CHN-USA", "CHN-PRK"]
+    assert len(df) == 10  # both pairs over Jan..May
+    assert one(df, "CHN-USA", "2024-01")["score"] == pytest.approx(-0.6)
+    assert one(df, "CHN-USA", "2024-03")["status"] == "empty"
+    assert one(df, "CHN-USA", "2024-04")["status"] == "sparse"
+
+
+def test_weeks_run_monday_to_sunday():
+    rows = [row("sun", "2024-01-07", {"CHN-PRK": (0.2, 0.5, 1)}), row("mon", "2024-01-08", {"CHN-PRK": (0.4, 0.5, 1)})]
+    df = build_timeline(rows, ["CHN-PRK"], freq="W")
+    assert list(df["period"]) == ["2024-01-01/2024-01-07", "2024-01-08/2024-01-14"]
+    assert list(df["score"]) == [0.2, 0.4]
+
+
+def test_interval_width_matches_the_normal_theory_on_a_large_sample():
+    rng = np.random.default_rng(1)
+    scores = rng.normal(0.1, 0.3, 400)
+    lo, hi = bootstrap_interval(scores, np.ones(400))
+    expected = 2 * 1.6449 * scores.std() / math.sqrt(400)
+    assert abs((hi - lo) - expected) / expected < 0.1
+    assert lo < scores.mean() < hi
+    assert bootstrap_interval(scores, np.ones(400)) == (lo, hi)  # fixed seed
+
+
+def test_weighted_mean_and_interval_edge_cases():
+    assert weighted_mean([1.0, -1.0], [3, 1]) == 0.5
+    assert math.isnan(weighted_mean([], []))
+    assert bootstrap_interval([0.4], [0.7]) == (0.4, 0.4)
+    assert all(math.isnan(v) for v in bootstrap_interval([0.4], [0.0]))
+    assert BOOTSTRAP_SAMPLES >= 1000
+
+
+def test_syndicated_copies_are_collapsed_and_counted():
+    wire = dict(title="China, N. Korea reopen bridge", evidence=WIRE)
+    rows = [
+        row("outlet2", "2024-06-04", {"CHN-PRK": (0.9, 0.9, 5)}, **{**wire, "title": "Bridge reopens (Yonhap)"}),
+        row("outlet1", "2024-06-03", {"CHN-PRK": (0.6, 0.8, 5)}, **wire),
+        row("outlet3", "2024-06-05", {"CHN-PRK": (0.6, 0.8, 5)}, evidence=WIRE[::-1]),
+        # same sentences a month later: a new article (outside the window), not a copy
+        row("later", "2024-07-20", {"CHN-PRK": (0.5, 0.8, 5)}, **wire),
+        # shares one quoted sentence only: its own story
+        row("other", "2024-06-06", {"CHN-PRK": (-0.4, 0.5, 5)}, title="Sanctions bite",
+            evidence=[WIRE[1], "The United Nations says exports of coal from North Korea to China fell sharply again this month."]),
+    ]
+    df = build_timeline(rows, ["CHN-PRK"], freq="M")
+    jun = one(df, "CHN-PRK", "2024-06")
+    assert (jun["n_articles"], jun["n_duplicates"]) == (2, 2)
+    assert jun["score"] == pytest.approx((0.6 * 0.8 - 0.4 * 0.5) / 1.3, abs=1e-6)  # outlet1 kept: the earliest
+    assert {e["id"] for e in jun["evidence"]} == {"outlet1", "other"}
+    jul = one(df, "CHN-PRK", "2024-07")
+    assert (jul["n_articles"], jul["n_duplicates"]) == (1, 0)
+
+
+def test_duplicate_groups_need_enough_text():
+    from datetime import datetime
+
+    d = datetime(2024, 1, 1)
+    assert duplicate_groups([["Briefing"], ["Briefing"]], [d, d]) == [[0], [1]]  # a bare title is too little
+    assert duplicate_groups([WIRE, WIRE], [d, d]) == [[0, 1]]
+
+
+def test_bad_input_names_the_record_and_the_way_out(rows, tmp_path):
+    with pytest.raises(ValueError, match=r"pair 'CHN-XXX' is in no dated article.*CHN-PRK \(10\), CHN-USA \(2\)"):
+        build_timeline(rows, ["CHN-XXX"])
+    with pytest.raises(ValueError, match="freq 'D': use one of M, W"):
+        build_timeline(rows, ["CHN-PRK"], freq="D")
+    with pytest.raises(ValueError, match="two different ISO 3166"):
+        normalize_pair("CHN")
+    with pytest.raises(ValueError, match=r"row 2 \(id 'b'\): date 'soon' is not a date"):
+        build_timeline([rows[0], {**rows[1], "date": "soon"}], ["CHN-PRK"])
+    old = {**rows[0], "pairs": {"CHN-PRK": {"score": 0.1, "label": "x", "n": 1}}}
+    with pytest.raises(ValueError, match="no 'confidence'.*older stance.*score it again"):
+        build_timeline([old], ["CHN-PRK"])
+    with pytest.raises(ValueError, match="no dated rows.*--date-field"):
+        build_timeline([rows[-1]], ["CHN-PRK"])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(rows[0]) + "\n{torn")
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: invalid JSON"):
+        build_timeline(bad, ["CHN-PRK"])
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_cli_writes_csv_and_refuses_to_overwrite(rows, tmp_path, capsys):
+    scored = write_jsonl(tmp_path / "scored.jsonl", rows)
+    out = tmp_path / "t.csv"
+    assert main(["timeline", str(scored), "--pair", "CHN-PRK", "--pair", "CHN-USA", "-o", str(out)]) == 0
+    back = pd.read_csv(out)
+    assert len(back) == 10 and back.loc[0, "score"] == pytest.approx(0.2)
+    assert json.loads(back.loc[0, "evidence"])[0]["id"] == "a"
+    assert "CHN-PRK: 10 articles (0 copies collapsed)" in capsys.readouterr().err
+    out.write_text("keep me")
+    assert main(["timeline", str(scored), "--pair", "CHN-PRK", "-o", str(out)]) == 2
+    assert out.read_text() == "keep me" and "exists; pass --force" in capsys.readouterr().err
+    assert main(["timeline", str(scored), "--pair", "CHN-PRK", "-o", str(out), "--force"]) == 0
+    assert len(pd.read_csv(out)) == 5
+    assert main(["timeline", str(scored), "--pair", "FRA-DEU"]) == 2
+    assert "CHN-PRK (10)" in capsys.readouterr().err
+    assert main(["timeline", str(scored), "--pair", "CHN-PRK", "--plot", str(tmp_path / "x.jpg")]) == 2
+    assert "use .png or .svg" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ext", ["png", "svg"])
+def test_plot_renders(rows, tmp_path, ext):
+    pytest.importorskip("matplotlib")
+    scored = write_jsonl(tmp_path / "scored.jsonl", rows)
+    path = tmp_path / f"t.{ext}"
+    assert main(["timeline", str(scored), "--pair", "CHN-PRK", "--pair", "CHN-USA", "--plot", str(path)]) == 0
+    data = path.read_bytes()
+    assert len(data) > 10_000
+    if ext == "png":
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert b"<svg" in data[:1000] and "2024-05".encode() in data  # the quote lines name the periods
+
+
+def test_score_rows_carry_what_the_timeline_needs(tiny_scorer, tmp_path):
+    """Per-pair confidence and evidence and the title are in `stance score` rows, in every output format."""
+    from stance.batch import score_files
+
+    text = ("China and North Korea held talks in Beijing. Relations have soured since 2013. "
+            "North Korea and China signed a trade deal.")
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": f"n{i}", "text": text, "title": "Talks", "date": f"2024-0{i}-10"}
+                                              for i in range(1, 4)])
+    frames = {}
+    for ext in ("jsonl", "csv", "parquet"):
+        if ext == "parquet":
+            pytest.importorskip("pyarrow")
+        out = tmp_path / f"out.{ext}"
+        score_files(tiny_scorer, [str(inp)], str(out), progress=False)
+        frames[ext] = build_timeline(out, ["CHN-PRK"], freq="M")
+    row0 = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    pair = row0["pairs"]["CHN-PRK"]
+    assert {"score", "label", "n", "confidence", "evidence"} <= set(pair) and 0 < pair["confidence"] < 1
+    assert row0["title"] == "Talks" and row0["main_pair"] == "CHN-PRK"
+    # identical articles a month apart: not copies; each month one sparse article
+    jsonl = frames["jsonl"]
+    assert list(jsonl["n_articles"]) == [1, 1, 1] and set(jsonl["status"]) == {"sparse"}
+    for ext in ("csv", "parquet"):
+        pd.testing.assert_frame_equal(frames[ext], jsonl)
