@@ -348,7 +348,9 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
         acts = list(acts)
         before = list(acts)
         for m in _THE_STATE.finditer(sent):
-            if _NOT_THE_STATE.search(m.group(0)):
+            # "another country"; "the island nation of Nauru", "the government websites of Georgia":
+            # the state is named right after.
+            if _NOT_THE_STATE.search(m.group(0)) or re.match(r"(?: [a-z]\w*){0,2} of (?:the )?[A-Z]", sent[m.end():]):
                 continue
             # The sentence's own first state (usually its subject: "The North's media ... as the
             # country celebrated"), else the state the story has been about.

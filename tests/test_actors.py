@@ -168,3 +168,8 @@ def test_main_pair_weighs_the_lead_and_both_states_salience():
     # The lead names Iraq and the USA; Syria is named with Iraq later, but less than the USA overall.
     sents = [["IRQ", "USA"], ["IRQ"], ["IRQ"], ["USA"], ["IRQ", "SYR"], ["IRQ", "SYR"], ["USA"], ["USA"], ["SYR"]]
     assert main_pair(sents, ["IRQ"]) == ("IRQ", "USA")
+
+
+def test_the_nation_of_a_named_state_is_not_an_anaphor():
+    acts, _ = acts_of(["Indonesia opened ties with the South Pacific island nation of Nauru."])
+    assert acts[0] == [("IDN", "Indonesia"), ("NRU", "Nauru")]
