@@ -45,7 +45,8 @@ _NOT_NAMES = frozenset("""president prime minister king queen foreign defense de
     sultan emir premier chancellor general gen pres mr mrs ms dr interior ministry national
     supreme high court police embassy parliament senate armed forces air state republic federal
     central security military coast guard border
-    """.split())
+    while but as when after before since if though although meanwhile yet so because then also
+    even despite under with without between against but""".split())
 # Context that marks Georgia as the US state rather than the country.
 _US_STATE_CONTEXT = re.compile(
     r"Atlanta|Savannah|Augusta|Macon|Peach State|Georgia Tech|University of Georgia|state of Georgia|"
@@ -102,9 +103,11 @@ def _norm(token: str) -> str:
     return token.rstrip("'").replace(".", "") if token not in ("u.s.", "u.s", "u.n.") else token.replace(".", "")
 
 
-def _in_office(start: str, end: str, date: Optional[str]) -> bool:
+def _in_office(start: str, end: str, date: Optional[str], kind: str = "person") -> bool:
+    """Whether an entry applies on ``date``. Without a date any office-holder applies, but a
+    state's name that has since ended ("Serbia" for Serbia and Montenegro) does not."""
     if not date:
-        return True
+        return not (end and kind in ("state", "alias"))
     day = date[:10]
     return (not start or start <= day) and (not end or day < end)
 
@@ -158,6 +161,8 @@ def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: 
         return True  # "C.A.R." or "CAR" is the Central African Republic; "Car" is a car
     if first in ("america", "american", "americans") and n == 1 and prev_norm in ("latin", "north", "south", "central"):
         return True
+    if prev_norm == "of" and prev2_norm in ("gulf", "sea", "bay", "strait", "straits"):  # "the Gulf of Oman"
+        return True
     if kind != "person":
         if nxt_norm in _INSTITUTION and after == " " and nxt[:1].isupper():
             return True
@@ -200,7 +205,7 @@ def _matches(sentence: str, date: Optional[str], gaz: Gazetteer):
             n = len(phrase)
             if matched and n < matched:
                 break
-            if tuple(norms[i : i + n]) != phrase or not _in_office(start, end, date):
+            if tuple(norms[i : i + n]) != phrase or not _in_office(start, end, date, kind):
                 continue
             if _false_hit(sentence, tokens, norms, i, n, kind):
                 continue

@@ -1,5 +1,6 @@
 import pytest
 
+from conftest import SEED_FILES
 from stance.actors import article_actors, find_actors, main_pair, sentence_pairs
 
 
@@ -173,3 +174,27 @@ def test_main_pair_weighs_the_lead_and_both_states_salience():
 def test_the_nation_of_a_named_state_is_not_an_anaphor():
     acts, _ = acts_of(["Indonesia opened ties with the South Pacific island nation of Nauru."])
     assert acts[0] == [("IDN", "Indonesia"), ("NRU", "Nauru")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("While Washington slapped tariffs on Chinese steel, it eased others.", ["USA", "CHN"]),  # "While" is no first name
+    ("Serbia welcomed Chinese investment.", ["SRB", "CHN"]),       # undated: not also Serbia and Montenegro (SCG)
+    ("China, Russia and Iran held drills in the Gulf of Oman.", ["CHN", "RUS", "IRN"]),
+])
+def test_sentence_start_undated_names_and_gulfs(text, expected):
+    assert codes(text) == expected
+
+
+def test_dated_text_still_gets_the_historical_state():
+    assert codes("Serbia welcomed the deal.", date="2000-01-01") == ["SCG", "SRB"]
+
+
+@pytest.mark.skipif(not SEED_FILES, reason="seed articles not beside this checkout")
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name)
+def test_both_seed_articles_are_about_china_and_north_korea(path):
+    from stance import split_sentences
+
+    spans = split_sentences(path.read_text(encoding="utf-8"))
+    date = "2014-07-30" if "koreaherald" in path.name else None
+    _, main = article_actors([s.text for s in spans], date=date, offsets=[s.start for s in spans])
+    assert main == ("CHN", "PRK")

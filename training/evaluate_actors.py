@@ -24,7 +24,7 @@ against the ConfliBERT actor spans.
    copied into the repository). Each Source/Target/other span is mapped to states two ways:
 
    * **gazetteer lookup** (train and test): every gazetteer phrase found in the span's words,
-     whatever its dates and with none of the context rules. This measures what the context rules
+     as on an undated text and with none of the context rules. This measures what the context rules
      and tokenisation lose; it cannot measure the gazetteer's own gaps or false hits, so its
      precision is close to 1 by construction.
    * **hand mapping** (test, 263 spans): training/annotations/cameo_ner_test_states.jsonl, written
@@ -176,8 +176,9 @@ def spans_of(tags: list[str]) -> list[tuple[int, int]]:
 
 def _loose_states(text: str) -> set[str]:
     """The states named by gazetteer phrases in ``text``: longest phrase first over capitalised
-    words, whatever the phrase's dates, with none of the context rules."""
-    from stance.actors import _TOKEN, _default_gazetteer, _norm
+    words, as on an undated text (any office-holder; no state name that has since ended), with
+    none of the context rules."""
+    from stance.actors import _TOKEN, _default_gazetteer, _in_office, _norm
 
     table = _default_gazetteer().table
     words = _TOKEN.findall(text)
@@ -185,8 +186,9 @@ def _loose_states(text: str) -> set[str]:
     out, i = set(), 0
     while i < len(norms):
         n = 0
-        for phrase, code, *_ in table.get(norms[i], ()):
-            if (not n or len(phrase) == n) and tuple(norms[i:i + len(phrase)]) == phrase and words[i][0].isupper():
+        for phrase, code, start, end, kind in table.get(norms[i], ()):
+            if (not n or len(phrase) == n) and tuple(norms[i:i + len(phrase)]) == phrase and words[i][0].isupper() \
+                    and _in_office(start, end, None, kind):
                 out.add(code)
                 n = len(phrase)
         i += n or 1
