@@ -45,8 +45,8 @@ _NOT_NAMES = frozenset("""president prime minister king queen foreign defense de
     sultan emir premier chancellor general gen pres mr mrs ms dr interior ministry national
     supreme high court police embassy parliament senate armed forces air state republic federal
     central security military coast guard border
-    while but as when after before since if though although meanwhile yet so because then also
-    even despite under with without between against but""".split())
+    while but when after before since if though although meanwhile yet so because then also
+    even despite under without between against""".split())
 # Context that marks Georgia as the US state rather than the country.
 _US_STATE_CONTEXT = re.compile(
     r"Atlanta|Savannah|Augusta|Macon|Peach State|Georgia Tech|University of Georgia|state of Georgia|"
