@@ -5,7 +5,7 @@ scores from a fine-tuned transformer, rolled up per article and per pair, with e
 >>> stance.load().score_article(text).to_dict()            # doctest: +SKIP
 """
 
-from .actors import find_actors
+from .actors import article_actors, find_actors
 from .model_dir import LABELS, ModelDirError
 from .plot import plot_timeline
 from .results import Actor, ArticleScore, DyadScore, SentenceScore
@@ -15,7 +15,7 @@ from .timeline import build_timeline
 
 __all__ = [
     "load", "Scorer", "Article", "ArticleScore", "SentenceScore", "DyadScore", "Actor",
-    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "build_timeline", "plot_timeline",
-    "__version__",
+    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "article_actors",
+    "build_timeline", "plot_timeline", "__version__",
 ]
 __version__ = "0.1.0"

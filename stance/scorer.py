@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from . import rollup
-from .actors import find_actors, main_pair, sentence_pairs
+from .actors import article_actors, sentence_pairs
 from .backends import Backend, load_backend
 from .model_dir import LABELS, default_model_path, read_metadata
 from .results import ArticleScore, DyadScore, SentenceScore
@@ -187,9 +187,8 @@ def _rollup(sentences: Sequence[SentenceScore]) -> tuple[float, str, float]:
 
 def build_article(article: Article, spans: Sequence[Span], probs: np.ndarray) -> ArticleScore:
     """Attach actors and pairs to scored spans and roll up the article and each pair."""
-    actors = [find_actors(s.text, date=article.date, offset=s.start) for s in spans]
-    title_codes = [a.code for a in find_actors(article.title, date=article.date)] if article.title else []
-    main = main_pair([[a.code for a in acts] for acts in actors], title_codes)
+    actors, main = article_actors([s.text for s in spans], title=article.title, date=article.date,
+                                  offsets=[s.start for s in spans])
     seen: set[str] = set()
     sentences = []
     for span, p, acts in zip(spans, probs, actors):
