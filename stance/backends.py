@@ -1,4 +1,4 @@
-"""Inference backends: PyTorch (fp32) and ONNX Runtime (int8). Both take texts, return logits.
+"""Inference backends: PyTorch and ONNX Runtime, both fp32. Both take texts, return logits.
 
 Tokenisation uses the fast ``tokenizers`` library directly, so the ONNX path needs neither
 torch nor transformers.
@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["Backend", "load_backend", "ONNX_FILE", "BACKENDS"]
 
-ONNX_FILE = "model.int8.onnx"
+ONNX_FILE = "model.onnx"
 BACKENDS = ("auto", "onnx", "torch")
 
 

@@ -2,7 +2,7 @@
 
     python training/evaluate.py models/stance-minilm [--dataset build/dataset] [--data ../shared/data] [--write]
 
-One table, same test split, for: (a) our model (and its int8 ONNX export, if present),
+One table, same test split, for: (a) our model (and its ONNX export, if present),
 (b) a Goldstein/CAMEO dictionary coder built from lexicons/ (what GDELT-style coders do),
 (c) VADER compound sentiment, (d) TF-IDF + logistic regression trained on the same train split,
 (e) zero-shot: cosine of the base encoder's embedding to label descriptions.
@@ -287,7 +287,7 @@ def main(argv=None) -> None:
             sc = stance.load(args.model, backend=backend)
         except (FileNotFoundError, ImportError):
             continue
-        name = "stance (MiniLM, fp32 torch)" if backend == "torch" else "stance (MiniLM, int8 ONNX)"
+        name = "stance (MiniLM, fp32 torch)" if backend == "torch" else "stance (MiniLM, ONNX)"
         systems[name] = sc.predict_proba
     systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
     systems["VADER compound"] = vader_predict

@@ -1,0 +1,161 @@
+"""Speed on a plain CPU: stance end to end against a plain transformers pipeline and a dictionary coder.
+
+    python benchmarks/speed.py [--threads 2] [--repeat 2] [--data ../shared/data]
+
+One run, the same articles for every contender: the two seed articles and the Voice of America
+stories in the data. Each contender runs in a fresh subprocess, so load time and peak RSS are
+its own. Rows:
+
+- stance ONNX / torch: end to end (segmentation, countries, model, roll-up) through
+  ``Scorer.pipe``; sentences are the ones stance's segmenter finds.
+- transformers pipeline: ``pipeline("text-classification")`` on the same fine-tuned model,
+  classification only, fed the same sentences; once with its default (one sentence per call)
+  and once with ``batch_size=64``.
+- dictionary: the Goldstein/CAMEO verb coder from ``training/evaluate.py`` on the same sentences.
+
+Throughput is the best of ``--repeat`` timed passes after one warm-up pass. Ratios are to the
+default transformers pipeline measured in the same run (the machine is shared: compare ratios).
+Targets (issue #7): stance end to end >= 3x the pipeline, >= 300 sentences/s, import + load < 2 s,
+peak RSS < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "stance-minilm"
+
+
+def load_articles(data: Path) -> list[dict]:
+    arts = [{"id": p.name, "text": p.read_text(encoding="utf-8")} for p in sorted((data / "seeds").glob("*.txt"))]
+    with open(data / "unlabelled" / "voa_stories.jsonl", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            arts.append({"id": str(r["id"]), "title": r.get("title"), "text": r["text"], "date": r.get("published")})
+    return arts
+
+
+def _timed(fn, repeat: int) -> float:
+    fn()  # warm-up: first calls allocate arenas and fill caches
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def worker(kind: str, data: Path, threads: int, repeat: int) -> dict:
+    """Runs in the child process: load, then time one contender. Returns its row."""
+    t0 = time.perf_counter()
+    if kind.startswith("stance"):
+        import stance
+
+        scorer = stance.load(MODEL, backend=kind.split("-")[1], threads=threads)
+        load_s = time.perf_counter() - t0
+        arts = load_articles(data)
+        n_sent = sum(len(stance.split_sentences(a["text"])) for a in arts)
+        secs = _timed(lambda: list(scorer.pipe(arts)), repeat)
+    else:
+        import stance
+
+        arts = load_articles(data)
+        sents = [s.text for a in arts for s in stance.split_sentences(a["text"])]
+        n_sent = len(sents)
+        if kind.startswith("pipeline"):
+            import torch
+            from transformers import pipeline
+
+            torch.set_num_threads(threads)
+            t0 = time.perf_counter()
+            # fp32 as stance's torch backend: the shipped weights are fp16, and transformers would
+            # otherwise keep them in fp16, which runs about 30x slower on a CPU.
+            clf = pipeline("text-classification", model=str(MODEL), device="cpu", dtype=torch.float32)
+            load_s = time.perf_counter() - t0
+            kwargs = {"batch_size": 64} if kind == "pipeline-batched" else {}
+            secs = _timed(lambda: clf(sents, truncation=True, **kwargs), repeat)
+        elif kind == "dictionary":
+            sys.path.insert(0, str(ROOT / "training"))
+            from evaluate import GoldsteinCoder
+
+            t0 = time.perf_counter()
+            coder = GoldsteinCoder(data / "lexicons")
+            load_s = time.perf_counter() - t0
+            secs = _timed(lambda: coder.predict(sents), repeat)
+        else:
+            raise ValueError(f"unknown contender {kind!r}")
+    return {"kind": kind, "sentences": n_sent, "articles": len(arts), "seconds": secs,
+            "load_s": load_s, "peak_rss_mb": _peak_rss_mb()}
+
+
+CONTENDERS = {
+    "stance-onnx": "stance ONNX (end to end)",
+    "stance-torch": "stance torch fp32 (end to end)",
+    "pipeline": "transformers pipeline (default)",
+    "pipeline-batched": "transformers pipeline (batch 64)",
+    "dictionary": "Goldstein dictionary coder",
+}
+BASELINE = "pipeline"
+
+
+def run_child(kind: str, args) -> dict:
+    cmd = [sys.executable, __file__, "--worker", kind, "--threads", str(args.threads), "--repeat", str(args.repeat),
+           "--data", str(args.data)]
+    # The child's own clock: import + load is timed from its first line, plus interpreter start.
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+    if out.returncode:
+        raise RuntimeError(f"{kind} failed:\n{out.stderr[-2000:]}")
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    row["wall_s"] = time.perf_counter() - t0
+    return row
+
+
+def table(rows: list[dict]) -> str:
+    base = next(r for r in rows if r["kind"] == BASELINE)
+    base_sps = base["sentences"] / base["seconds"]
+    lines = ["| contender | sentences/s | articles/s | × pipeline | import + load (s) | peak RSS (MB) |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        sps = r["sentences"] / r["seconds"]
+        lines.append(f"| {CONTENDERS[r['kind']]} | {sps:,.0f} | {r['articles'] / r['seconds']:.1f} | "
+                     f"{sps / base_sps:.1f}× | {r['load_s']:.2f} | {r['peak_rss_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--only", nargs="+", choices=list(CONTENDERS), help="run only these contenders")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.data, args.threads, args.repeat)))
+        return
+    kinds = args.only or list(CONTENDERS)
+    if BASELINE not in kinds:
+        kinds.append(BASELINE)
+    rows = [run_child(k, args) for k in kinds]
+    n = rows[0]
+    print(f"{n['articles']} articles, {n['sentences']} sentences; {args.threads} threads; "
+          f"best of {args.repeat} after a warm-up; {os.cpu_count()} CPUs seen\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
