@@ -6,6 +6,7 @@ scores from a fine-tuned transformer, rolled up per article and per pair, with e
 """
 
 from .actors import find_actors
+from .batch import BatchSummary, score_files
 from .model_dir import LABELS, ModelDirError
 from .results import Actor, ArticleScore, DyadScore, SentenceScore
 from .scorer import Article, Scorer, load
@@ -13,6 +14,7 @@ from .segment import Span, split_sentences
 
 __all__ = [
     "load", "Scorer", "Article", "ArticleScore", "SentenceScore", "DyadScore", "Actor",
-    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "__version__",
+    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "score_files", "BatchSummary",
+    "__version__",
 ]
 __version__ = "0.1.0"
