@@ -404,7 +404,7 @@ def error_kind(reason: str) -> str:
 
 class _Run:
     """The output side that both engines share, so that their files are the same: the output,
-    errors and sentence files, duplicate ids, resume state, the summary and the progress display."""
+    errors and sentence files, what a resumed run already has, the summary and the progress display."""
 
     def __init__(self, out_path: Optional[Path], fmt: str, err_path: Optional[Path], sent_path: Optional[Path],
                  resume: bool, stdout: TextIO, stderr: TextIO, progress: bool, inputs: Sequence[str]):
