@@ -499,23 +499,30 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
             raise FileExistsError(f"{p} exists; pass --force to overwrite or --resume to continue that run")
     if resume and out_path is None:
         raise ValueError("--resume needs an output file (-o)")
+    ray_started = False
     if engine == "ray":
-        from .ray_engine import check_ray
+        from .ray_engine import check_ray, connect, disconnect
 
-        # Before any file is opened: a missing extra or a bad model must not leave an empty output.
+        # Before any file is opened: a missing extra, a bad model or an unreachable cluster must
+        # not leave an empty output behind.
         check_ray(inputs, scorer.path if isinstance(scorer, Scorer) else scorer)
+        ray_started = connect(ray_address)
     elif not isinstance(scorer, Scorer):
         scorer = Scorer.from_pretrained(scorer, backend=backend, threads=threads)
 
-    run = _Run(out_path, fmt, err_path, sent_path, resume, stdout, stderr, progress, inputs)
     try:
-        if engine == "ray":
-            _run_ray(run, scorer, inputs, fields, batch_size, sentences=sent_path is not None, backend=backend,
-                     threads=threads, workers=workers, ray_address=ray_address)
-        else:
-            _run_local(run, scorer, inputs, fields, batch_size, stdin=stdin)
+        run = _Run(out_path, fmt, err_path, sent_path, resume, stdout, stderr, progress, inputs)
+        try:
+            if engine == "ray":
+                _run_ray(run, scorer, inputs, fields, batch_size, sentences=sent_path is not None, backend=backend,
+                         threads=threads, workers=workers)
+            else:
+                _run_local(run, scorer, inputs, fields, batch_size, stdin=stdin)
+        finally:
+            run.close()
     finally:
-        run.close()
+        if ray_started:
+            disconnect()
     return run.summary
 
 
@@ -539,8 +546,7 @@ def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields,
 
 
 def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], fields: Fields,
-             batch_size: int, *, sentences: bool, backend: str, threads: Optional[int], workers: Optional[int],
-             ray_address: Optional[str]) -> None:
+             batch_size: int, *, sentences: bool, backend: str, threads: Optional[int], workers: Optional[int]) -> None:
     from .ray_engine import scored_records
 
     if isinstance(scorer, Scorer):
@@ -549,7 +555,7 @@ def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence
         model = scorer
     for r in scored_records(inputs, fields, done_where=run.done_where, done_ids=run.done_ids, model=model,
                             backend=backend, threads=threads, workers=workers, batch_size=batch_size,
-                            sentences=sentences, address=ray_address):
+                            sentences=sentences):
         if r["kind"] == "skipped":
             run.skip(r["n"])
         elif r["kind"] == "error":

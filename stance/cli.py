@@ -81,7 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             fields=Fields(args.id_field, args.text_field, args.title_field, args.date_field),
             batch_size=args.batch_size, progress=not args.quiet, stdout=stdout, engine=args.engine,
             backend=args.backend, threads=args.threads, workers=args.workers, ray_address=args.ray_address)
-    except (FileExistsError, FileNotFoundError, ValueError, ImportError) as exc:
+    except (FileExistsError, FileNotFoundError, ValueError, ImportError, ConnectionError) as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.quiet:

@@ -44,7 +44,7 @@ from typing import Any, Collection, Iterator, Optional, Sequence, Union
 from .batch import Fields, checked_records, output_row, sentence_rows
 from .scorer import Article, group_articles
 
-__all__ = ["check_ray", "scored_records"]
+__all__ = ["check_ray", "connect", "disconnect", "scored_records"]
 
 # Groups (of about --batch-size sentences each) per call to an actor: enough that Ray's per-call
 # overhead (about a millisecond) is small next to scoring them.
@@ -149,23 +149,35 @@ class _ScoreGroups:
         return table.drop_columns(["group"]).append_column("scored", pa.array(scored, pa.string()))
 
 
-def _connect(ray, address: Optional[str]) -> bool:
-    """Join the cluster at ``address`` or RAY_ADDRESS, or start a local one. True if we did either."""
-    if ray.is_initialized():  # the caller (a notebook, a test) set Ray up: use it and leave it up
+def connect(address: Optional[str] = None) -> bool:
+    """Join the cluster at ``address`` or RAY_ADDRESS, or start a local Ray instance.
+
+    Returns True if it did either (the caller then calls :func:`disconnect` when done), False if
+    Ray was already set up by the caller (a notebook, a test): that is used and left up.
+    """
+    ray = _import_ray()
+    if ray.is_initialized():
         return False
     address = address or os.environ.get("RAY_ADDRESS")
-    if address:
-        ray.init(address=address, logging_level=logging.WARNING)
-    else:
-        ray.init(include_dashboard=False, logging_level=logging.WARNING)
+    try:
+        if address:
+            ray.init(address=address, logging_level=logging.WARNING)
+        else:
+            ray.init(include_dashboard=False, logging_level=logging.WARNING)
+    except ConnectionError as exc:
+        raise ConnectionError(f"could not join the Ray cluster at {address}: {exc}. Check --ray-address or "
+                              "RAY_ADDRESS, or leave both unset to start a local Ray instance") from exc
     return True
+
+
+def disconnect() -> None:
+    _import_ray().shutdown()
 
 
 def scored_records(inputs: Sequence[str], fields: Fields, *, done_where: Collection[str] = frozenset(),
                    done_ids: Collection[str] = frozenset(), model: Union[str, Path, None] = None,
                    backend: str = "auto", threads: Optional[int] = None, workers: Optional[int] = None,
-                   batch_size: int = 64, sentences: bool = False,
-                   address: Optional[str] = None) -> Iterator[dict[str, Any]]:
+                   batch_size: int = 64, sentences: bool = False) -> Iterator[dict[str, Any]]:
     """Every input record in input order, as dicts with ``kind`` ("error", "skipped", "group"),
     ``where``, ``id``, ``error``, ``n`` (records skipped, or articles in the group) and ``scored``
     (a group's articles as a JSON list of [output row, sentence rows or None, number of sentences]).
@@ -173,7 +185,8 @@ def scored_records(inputs: Sequence[str], fields: Fields, *, done_where: Collect
     ``workers`` actors (default: one per CPU of the cluster) each use ``threads`` CPU threads (default 1).
     """
     ray = _import_ray()
-    started = _connect(ray, address)
+    if not ray.is_initialized():
+        raise RuntimeError("scored_records needs Ray set up: call stance.ray_engine.connect() first")
     ctx = ray.data.DataContext.get_current()
     saved = (ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.target_max_block_size)
     data_log = logging.getLogger("ray.data")
@@ -209,5 +222,3 @@ def scored_records(inputs: Sequence[str], fields: Fields, *, done_where: Collect
     finally:
         ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.target_max_block_size = saved
         data_log.setLevel(saved_level)
-        if started:
-            ray.shutdown()
