@@ -17,14 +17,15 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence, TextIO
+from typing import Any, Collection, Iterable, Iterator, Optional, Sequence, TextIO, Union
 
+from .progress import Progress
 from .results import ArticleScore, SentenceScore
 from .scorer import Article, Scorer
 
-__all__ = ["BatchSummary", "score_files", "read_records", "output_row", "InputRecord"]
+__all__ = ["BatchSummary", "score_files", "read_records", "checked_records", "output_row", "InputRecord", "Fields", "ENGINES"]
 
 # Articles longer than this are refused (reported in the errors file), not scored: a 10 MB
 # "article" is a scraping accident, and one would hold a batch hostage.
@@ -49,6 +50,12 @@ class InputRecord:
 
 @dataclass
 class BatchSummary:
+    """What a run did; ``line()`` is the summary printed at the end.
+
+    >>> BatchSummary(articles=10, sentences=200, errors=1, seconds=2.0, error_kinds={"invalid JSON": 1}).line()
+    '10 articles, 200 sentences, 1 errors (invalid JSON 1) in 2.0s (5.0 articles/s, 100 sentences/s)'
+    """
+
     articles: int = 0
     sentences: int = 0
     errors: int = 0
@@ -57,10 +64,15 @@ class BatchSummary:
     error_kinds: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
-        rate = self.articles / self.seconds if self.seconds else 0.0
+        secs = self.seconds or float("inf")
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.error_kinds.items(), key=lambda kv: -kv[1]))
         return (f"{self.articles} articles, {self.sentences} sentences, {self.errors} errors"
+                + (f" ({kinds})" if kinds else "")
                 + (f", {self.skipped} already done (resumed)" if self.skipped else "")
-                + f" in {self.seconds:.1f}s ({rate:.1f} articles/s)")
+                + f" in {self.seconds:.1f}s ({self.articles / secs:.1f} articles/s, {self.sentences / secs:.0f} sentences/s)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -337,47 +349,163 @@ def _format(path: Optional[Path]) -> str:
     return fmt
 
 
-class _Progress:
-    """A tqdm bar on a terminal; otherwise a plain log line every LOG_EVERY seconds."""
+# -- running -------------------------------------------------------------------------------------
+ENGINES = ("local", "ray")
 
-    LOG_EVERY = 30.0
 
-    def __init__(self, enabled: bool, stream: TextIO):
-        self.stream, self.bar, self.last = stream, None, time.time()
-        if enabled and stream.isatty():
-            try:
-                from tqdm import tqdm
+@dataclass(frozen=True)
+class Checked:
+    """One input record after checking: an article to score, an error, or a record that a
+    resumed run already has. Both engines get them from :func:`checked_records`."""
 
-                self.bar = tqdm(unit=" articles", file=stream, dynamic_ncols=True)
-            except ImportError:
-                pass
-        self.enabled = enabled
+    where: str
+    id: str
+    article: Optional[Article] = None
+    error: Optional[str] = None
+    skipped: bool = False
 
-    def update(self, s: BatchSummary) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            if s.articles % 20 == 0 and s.seconds:
-                self.bar.set_postfix_str(f"{s.sentences / max(s.seconds, 1e-9):.0f} sentences/s, {s.errors} errors")
-        elif self.enabled and time.time() - self.last >= self.LOG_EVERY:
-            self.last = time.time()
-            self.stream.write(f"stance: {s.line()}\n")
-            self.stream.flush()
+
+def check_inputs(inputs: Sequence[str]) -> None:
+    """Fail before any output is opened if an input is missing or of an unknown kind."""
+    if not inputs:
+        raise ValueError("no input given; pass one or more .jsonl, .csv, .parquet or .txt files, a directory, or -")
+    for spec in inputs:
+        path = Path(spec)
+        if spec == "-" or path.is_dir():
+            continue
+        if not path.exists():
+            raise FileNotFoundError(f"input {spec} does not exist")
+        if path.suffix not in _INPUT_SUFFIXES:
+            raise ValueError(f"input {spec}: unknown format {path.suffix!r}; use .jsonl, .csv, .parquet, .txt, "
+                             "a directory of .txt files, or - for JSONL on stdin")
+
+
+_INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".parquet", ".txt")
+
+
+def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Collection[str] = frozenset(),
+                    done_ids: Collection[str] = frozenset(),
+                    stdin: Optional[io.BufferedIOBase] = None) -> Iterator[Checked]:
+    """Every record of ``inputs`` in order, read, validated and checked for duplicate ids (the
+    first record with an id wins; a later one is an error, its id made unique with its place).
+
+    ``done_where`` and ``done_ids``: positions and ids a resumed run already has.
+    """
+    seen: set[str] = set(done_ids)
+    for rec in read_records(inputs, stdin=stdin):
+        if rec.where in done_where:
+            yield Checked(rec.where, rec.id or rec.where, skipped=True)
+            continue
+        article, error, rid = to_article(rec, fields)
+        if error is None and rid in seen:
+            error = f"duplicate id {rid!r}: an earlier record has it"
+            rid = f"{rid}@{rec.where}"
+        seen.add(rid)
+        yield Checked(rec.where, rid, article if error is None else None, error)
+
+
+_ERROR_KINDS = (("invalid UTF-8", "invalid UTF-8"), ("invalid JSON", "invalid JSON"), ("expected a JSON object", "not an object"),
+                ("unreadable CSV", "unreadable CSV"), ("missing field", "missing text"), ("not a string", "text not a string"),
+                ("is empty", "empty text"), ("characters, over the", "text too long"), ("duplicate id", "duplicate id"))
+
+
+def error_kind(reason: str) -> str:
+    """A short name for an error reason, for the summary's counts.
+
+    >>> error_kind("duplicate id 'a1': an earlier record has it")
+    'duplicate id'
+    """
+    return next((kind for needle, kind in _ERROR_KINDS if needle in reason), reason.split(":")[0])
+
+
+class _Run:
+    """The output side that both engines share, so that their files are the same: the output,
+    errors and sentence files, what a resumed run already has, the summary and the progress display."""
+
+    def __init__(self, out_path: Optional[Path], fmt: str, err_path: Optional[Path], sent_path: Optional[Path],
+                 resume: bool, stdout: TextIO, stderr: TextIO, progress: bool, inputs: Sequence[str]):
+        self.done_ids: set[str] = set()
+        self.done_where: set[str] = set()
+        if resume and out_path is not None:
+            spool = _spool_path(out_path) if fmt == "parquet" else out_path
+            for path, f in ((spool, "jsonl" if fmt == "parquet" else fmt), (err_path, "jsonl")):
+                ids, wheres = _done(path, f)
+                self.done_where |= wheres
+                if path is spool:
+                    self.done_ids |= ids
+        self.stderr = stderr
+        self.sink = _ParquetSink(out_path, resume) if fmt == "parquet" else _Sink(out_path, fmt, resume, stdout)
+        self.err_sink = _Sink(err_path, "jsonl", resume, stderr) if err_path else None
+        self.sent_sink = _Sink(sent_path, _format(sent_path), resume, stdout) if sent_path else None
+        self.summary = BatchSummary()
+        self.progress = Progress(progress, stderr, inputs)
+        self.t0 = time.time()
+
+    def skip(self, n: int = 1) -> None:
+        self.summary.skipped += n
+        self.progress.update(self.summary)
+
+    def report(self, rid: str, where: str, reason: str) -> None:
+        s = self.summary
+        s.errors += 1
+        kind = error_kind(reason)
+        s.error_kinds[kind] = s.error_kinds.get(kind, 0) + 1
+        if self.err_sink is not None:
+            self.err_sink.write({"id": rid, "where": where, "error": reason})
+        else:
+            self.stderr.write(f"stance: {where}: {reason}\n")
+        self.progress.update(s)
+
+    def write(self, row: dict[str, Any], sentences: Iterable[dict[str, Any]], n_sentences: int) -> None:
+        self.sink.write(row)
+        if self.sent_sink is not None:
+            for r in sentences:
+                self.sent_sink.write(r)
+        s = self.summary
+        s.articles += 1
+        s.sentences += n_sentences
+        s.seconds = time.time() - self.t0
+        self.progress.update(s)
+        if s.articles % 64 == 0:
+            for sink in (self.sink, self.err_sink, self.sent_sink):
+                if sink is not None:
+                    sink.flush()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.summary.seconds = time.time() - self.t0
+        self.progress.close(self.summary)
+        for sink in (self.sink, self.err_sink, self.sent_sink):
+            if sink is not None:
+                sink.close()
 
 
-def score_files(scorer: Scorer, inputs: Sequence[str], output: Optional[str] = None, *,
+def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], output: Optional[str] = None, *,
                 errors: Optional[str] = None, sentences: Optional[str] = None, force: bool = False,
                 resume: bool = False, fields: Fields = Fields(), batch_size: int = BATCH_SENTENCES,
                 progress: bool = True, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr,
-                stdin: Optional[io.BufferedIOBase] = None) -> BatchSummary:
+                stdin: Optional[io.BufferedIOBase] = None, engine: str = "local", backend: str = "auto",
+                threads: Optional[int] = None, workers: Optional[int] = None,
+                ray_address: Optional[str] = None) -> BatchSummary:
     """Score every record of ``inputs``; write one row per article to ``output`` (stdout if None).
 
-    Bad records go to ``errors`` (default: beside the output, ``<output>.errors.jsonl``).
-    Refuses to overwrite an existing output unless ``force`` or ``resume``.
+    ``scorer`` is a loaded :class:`Scorer` or a model directory (None: the shipped model; then
+    ``backend`` and ``threads`` say how to load it). Bad records go to ``errors`` (default:
+    ``<output>.errors.jsonl``). Refuses to overwrite an existing output unless ``force`` or
+    ``resume``. ``engine="ray"`` scores on Ray Data with ``workers`` actors, each loading the model
+    once, on the cluster at ``ray_address`` (or ``RAY_ADDRESS``) or a local one; the rows are
+    the same as the local engine's.
+
+    >>> score_files(None, ["news.jsonl"], "scored.jsonl").line()      # doctest: +SKIP
+    '2 articles, 31 sentences, 0 errors in 1.2s (1.7 articles/s, 26 sentences/s)'
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine == "local" and (workers is not None or ray_address is not None):
+        raise ValueError("workers and ray_address are for engine='ray' (--engine ray); the local engine "
+                         "uses one process: set its CPU threads with threads (--threads)")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    check_inputs(inputs)
     out_path = Path(output) if output not in (None, "-") else None
     fmt = _format(out_path)
     err_path = Path(errors) if errors else (out_path.with_name(out_path.name + ".errors.jsonl") if out_path else None)
@@ -387,69 +515,67 @@ def score_files(scorer: Scorer, inputs: Sequence[str], output: Optional[str] = N
             raise FileExistsError(f"{p} exists; pass --force to overwrite or --resume to continue that run")
     if resume and out_path is None:
         raise ValueError("--resume needs an output file (-o)")
-    done_ids: set[str] = set()
-    done_where: set[str] = set()
-    if resume:
-        spool = _spool_path(out_path) if fmt == "parquet" else out_path
-        for path, f in ((spool, "jsonl" if fmt == "parquet" else fmt), (err_path, "jsonl")):
-            ids, wheres = _done(path, f)
-            done_where |= wheres
-            if path is spool:
-                done_ids |= ids
+    ray_started = False
+    if engine == "ray":
+        from .ray_engine import check_ray, connect, disconnect
 
-    sink = _ParquetSink(out_path, resume) if fmt == "parquet" else _Sink(out_path, fmt, resume, stdout)
-    err_sink = _Sink(err_path, "jsonl", resume, stderr) if err_path else None
-    sent_sink = _Sink(sent_path, _format(sent_path), resume, stdout) if sent_path else None
-    summary = BatchSummary()
-    seen_ids: set[str] = set(done_ids)  # ids already written, for duplicate detection
-    wheres: dict[str, str] = {}
-    bar = _Progress(progress, stderr)
-    t0 = time.time()
-
-    def report(rid: str, where: str, reason: str) -> None:
-        summary.errors += 1
-        kind = reason.split(":")[0].split(" (")[0]
-        summary.error_kinds[kind] = summary.error_kinds.get(kind, 0) + 1
-        row = {"id": rid, "where": where, "error": reason}
-        if err_sink is not None:
-            err_sink.write(row)
-        else:
-            stderr.write(f"stance: {where}: {reason}\n")
-
-    def articles() -> Iterator[Article]:
-        for rec in read_records(inputs, stdin=stdin):
-            if rec.where in done_where:
-                summary.skipped += 1
-                continue
-            article, error, rid = to_article(rec, fields)
-            if error is None and rid in seen_ids:
-                error = f"duplicate id {rid!r}: an earlier record has it"
-                rid = f"{rid}@{rec.where}"
-            seen_ids.add(rid)
-            if error is not None:
-                report(rid, rec.where, error)
-                continue
-            wheres[rid] = rec.where
-            yield article
+        # Before any file is opened: a missing extra, a bad model or an unreachable cluster must
+        # not leave an empty output behind.
+        check_ray(inputs, scorer.path if isinstance(scorer, Scorer) else scorer)
+        ray_started = connect(ray_address)
+    elif not isinstance(scorer, Scorer):
+        scorer = Scorer.from_pretrained(scorer, backend=backend, threads=threads)
 
     try:
-        for a in scorer.pipe(articles(), batch_size=batch_size):
-            sink.write(output_row(a, wheres.pop(a.id, None)))
-            if sent_sink is not None:
-                for row in sentence_rows(a):
-                    sent_sink.write(row)
-            summary.articles += 1
-            summary.sentences += len(a.sentences)
-            summary.seconds = time.time() - t0
-            bar.update(summary)
-            if summary.articles % 64 == 0:
-                for s in (sink, err_sink, sent_sink):
-                    if s is not None:
-                        s.flush()
+        run = _Run(out_path, fmt, err_path, sent_path, resume, stdout, stderr, progress, inputs)
+        try:
+            if engine == "ray":
+                _run_ray(run, scorer, inputs, fields, batch_size, sentences=sent_path is not None, backend=backend,
+                         threads=threads, workers=workers)
+            else:
+                _run_local(run, scorer, inputs, fields, batch_size, stdin=stdin)
+        finally:
+            run.close()
     finally:
-        bar.close()
-        for s in (sink, err_sink, sent_sink):
-            if s is not None:
-                s.close()
-    summary.seconds = time.time() - t0
-    return summary
+        if ray_started:
+            disconnect()
+    return run.summary
+
+
+def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields, batch_size: int, *,
+               stdin: Optional[io.BufferedIOBase]) -> None:
+    wheres: dict[str, str] = {}
+
+    def articles() -> Iterator[Article]:
+        for c in checked_records(inputs, fields, done_where=run.done_where, done_ids=run.done_ids, stdin=stdin):
+            if c.skipped:
+                run.skip()
+            elif c.error is not None:
+                run.report(c.id, c.where, c.error)
+            else:
+                wheres[c.id] = c.where
+                yield c.article
+
+    with_sentences = run.sent_sink is not None
+    for a in scorer.pipe(articles(), batch_size=batch_size):
+        run.write(output_row(a, wheres.pop(a.id, None)), sentence_rows(a) if with_sentences else (), len(a.sentences))
+
+
+def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], fields: Fields,
+             batch_size: int, *, sentences: bool, backend: str, threads: Optional[int], workers: Optional[int]) -> None:
+    from .ray_engine import scored_records
+
+    if isinstance(scorer, Scorer):
+        model, backend = scorer.path, scorer.backend.name
+    else:
+        model = scorer
+    for r in scored_records(inputs, fields, done_where=run.done_where, done_ids=run.done_ids, model=model,
+                            backend=backend, threads=threads, workers=workers, batch_size=batch_size,
+                            sentences=sentences):
+        if r["kind"] == "skipped":
+            run.skip(r["n"])
+        elif r["kind"] == "error":
+            run.report(r["id"], r["where"], r["error"])
+        else:
+            for row, sents, n_sentences in json.loads(r["scored"]):
+                run.write(row, sents or (), n_sentences)

@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--text-field", default="text")
     sc.add_argument("--title-field", default="title")
     sc.add_argument("--date-field", default="date")
+    sc.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="local: this process (default); ray: Ray Data actors, on a cluster or this machine "
+                    "(needs pip install 'stance[ray]')")
+    sc.add_argument("--workers", type=int, help="--engine ray: actors, each loading the model once "
+                    "(default: one per CPU of the cluster, each with --threads threads, default 1)")
+    sc.add_argument("--ray-address", help="--engine ray: the cluster to join (default: $RAY_ADDRESS, "
+                    "else start a local Ray instance)")
     sc.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
 
     tl = sub.add_parser("timeline", help="per pair and period: weighted mean score, interval, evidence",
@@ -107,15 +114,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from .scorer import load
 
     try:
-        scorer = load(args.model, backend=args.backend, threads=args.threads)
+        # The local engine loads the model here, so a bad model fails before any output is opened;
+        # the Ray engine's actors load it on the workers.
+        scorer = load(args.model, backend=args.backend, threads=args.threads) if args.engine == "local" else args.model
         out = args.output
         stdout = sys.stdout if out else _LinePrinter(sys.stdout)
         summary = score_files(
             scorer, args.inputs, None if out in (None, "-") else out, errors=args.errors,
             sentences=args.sentences, force=args.force, resume=args.resume,
             fields=Fields(args.id_field, args.text_field, args.title_field, args.date_field),
-            batch_size=args.batch_size, progress=not args.quiet, stdout=stdout)
-    except (FileExistsError, FileNotFoundError, ValueError, ImportError) as exc:
+            batch_size=args.batch_size, progress=not args.quiet, stdout=stdout, engine=args.engine,
+            backend=args.backend, threads=args.threads, workers=args.workers, ray_address=args.ray_address)
+    except (FileExistsError, FileNotFoundError, ValueError, ImportError, ConnectionError) as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.quiet:

@@ -22,11 +22,15 @@ from .model_dir import LABELS, default_model_path, read_metadata
 from .results import ArticleScore, DyadScore, SentenceScore
 from .segment import Span, split_sentences
 
-__all__ = ["Scorer", "load", "Article"]
+__all__ = ["Scorer", "load", "Article", "group_articles"]
 
 # Sentences per forward pass. Larger batches amortise Python overhead; 64 short news
 # sentences fit comfortably in cache on a laptop CPU.
 DEFAULT_BATCH_SIZE = 64
+# pipe() gathers this many batches' worth of sentences across articles before sorting them by
+# length: a wider window pads less (sentences of similar length share a batch) for a few
+# hundred more sentences held in memory.
+SORT_WINDOW_BATCHES = 16
 
 
 @dataclass(frozen=True)
@@ -144,21 +148,11 @@ class Scorer:
     def pipe(self, articles: Iterable[ArticleLike], *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ArticleScore]:
         """Stream ArticleScores in input order, batching sentences across articles.
 
-        Articles are read lazily: at most about ``batch_size`` sentences (plus one article) are
-        held at a time, so an endless stream scores in bounded memory.
+        Articles are read lazily: at most about ``batch_size * SORT_WINDOW_BATCHES`` sentences
+        (plus one article) are held at a time, so an endless stream scores in bounded memory.
         """
-        pending: list[tuple[Article, list[Span]]] = []
-        n_sentences = 0
-        for index, item in enumerate(articles):
-            article = as_article(item, index)
-            spans = split_sentences(article.text)
-            pending.append((article, spans))
-            n_sentences += len(spans)
-            if n_sentences >= batch_size:
-                yield from self._score_pending(pending, batch_size)
-                pending, n_sentences = [], 0
-        if pending:
-            yield from self._score_pending(pending, batch_size)
+        for group in group_articles(articles, batch_size):
+            yield from self._score_pending(group, batch_size)
 
     def _score_pending(self, pending: list[tuple[Article, list[Span]]], batch_size: int) -> Iterator[ArticleScore]:
         texts = [s.text for _, spans in pending for s in spans]
@@ -167,6 +161,29 @@ class Scorer:
         for article, spans in pending:
             yield build_article(article, spans, probs[offset : offset + len(spans)])
             offset += len(spans)
+
+
+def group_articles(articles: Iterable[ArticleLike], batch_size: int = DEFAULT_BATCH_SIZE,
+                   window: int = SORT_WINDOW_BATCHES) -> Iterator[list[tuple[Article, list[Span]]]]:
+    """The groups that :meth:`Scorer.pipe` scores together: articles in order, each group closed
+    once it holds ``batch_size * window`` sentences. Another engine that scores the same groups
+    gets the same batches (the backends are batch-invariant to about 1e-6 anyway).
+
+    >>> [len(g) for g in group_articles(["One. Two.", "Three.", "Four. Five."], batch_size=3, window=1)]
+    [2, 1]
+    """
+    pending: list[tuple[Article, list[Span]]] = []
+    n_sentences = 0
+    for index, item in enumerate(articles):
+        article = as_article(item, index)
+        spans = split_sentences(article.text)
+        pending.append((article, spans))
+        n_sentences += len(spans)
+        if n_sentences >= batch_size * window:
+            yield pending
+            pending, n_sentences = [], 0
+    if pending:
+        yield pending
 
 
 def _sentence(span: Span, p: np.ndarray, actors=(), pairs=(), duplicate: bool = False) -> SentenceScore:
