@@ -134,7 +134,7 @@ def compare(a: Path, b: Path) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", default="1000,5000", help="article counts for the local engine (default 1000,5000)")
+    ap.add_argument("--sizes", default="1000,10000", help="article counts for the local engine (default 1000,10000)")
     ap.add_argument("--ray-workers", type=int, default=2)
     ap.add_argument("--no-ray", action="store_true", help="skip the Ray engine")
     ap.add_argument("--threads", type=int, help="--threads for the local runs (default: stance's, all CPUs)")
