@@ -36,7 +36,9 @@ LICENCE = {
     "multicoder": "GPL-3.0 (CAMEO_ConfliBERT): train only",
     "voa_team": "text public domain (VOA); labels ours",
     "ag_news_team": "text research/non-commercial only (AG's corpus): train only, not in the repo; labels ours",
+    "synthetic_team": "machine-written (NGEC), no licence stated: train only, never evaluated, not in the repo; labels ours",
 }
+SYNTHETIC_FILE = "synthetic/gpt_synthetic_events_2023-10-19_19.csv"
 # Near-duplicate threshold on TF-IDF cosine of word 1-2 grams: the ConfliBERT and PLOVER
 # sets hold the same sentences with small edits (quotes, datelines, trailing attributions).
 NEAR_DUP_COSINE = 0.85
@@ -145,36 +147,63 @@ def load_voa_team(ann_dir: Path = ANNOTATIONS) -> tuple[list[dict], dict]:
     return rows, {"double": double, "primary": labels, "adjudicated": adjudicated}
 
 
+def _hashed_labels(pattern: str, ann_dir: Path) -> dict[tuple[str, int], dict]:
+    labels = {}
+    for path in sorted(glob.glob(str(ann_dir / pattern))):
+        for line in open(path, encoding="utf-8"):
+            r = json.loads(line)
+            labels[(r["id"], int(r["sent_idx"]))] = r
+    return labels
+
+
+def _join_hashed(items, labels: dict, source: str, kind: str, split_of) -> list[dict]:
+    """Join labels stored as (id, sentence index, text hash) to the re-segmented text.
+
+    ``items`` yields (id, text); ``split_of`` maps an id to its split. A hash that differs
+    means the data or the segmenter changed since the sentences were labelled: stop loudly.
+    """
+    from stance.segment import split_sentences
+
+    rows = []
+    for item_id, text in items:
+        for i, span in enumerate(split_sentences(text)):
+            r = labels.get((item_id, i))
+            if r is None:
+                continue
+            if hashlib.sha256(span.text.encode()).hexdigest()[:10] != r["sha"]:
+                raise SystemExit(f"{source} {item_id} sentence {i}: text hash differs from the labelled one; "
+                                 "the data or the segmenter changed — re-annotate or restore them")
+            rows.append(_row(span.text, r["label"], source, f"{item_id}:{i}", split_of(item_id),
+                             article_id=item_id, kind=kind, countries=r.get("countries", [])))
+    return rows
+
+
 def load_ag_team(data: Path, ann_dir: Path = ANNOTATIONS) -> list[dict]:
     """The team's labels of AG News 'World' leads, joined to the text in the data directory.
 
     Only ids, sentence indexes and a text hash are committed (the text may not be
-    redistributed); the join re-segments each lead and checks the hash. Train and dev only:
-    short leads are not the articles we test on.
+    redistributed). Train and dev only: short leads are not the articles we test on.
     """
-    from stance.segment import split_sentences
-
-    labels = {}
-    for path in sorted(glob.glob(str(ann_dir / "ag_news/labels_*.jsonl"))):
-        for line in open(path, encoding="utf-8"):
-            r = json.loads(line)
-            labels[(r["id"], int(r["sent_idx"]))] = r
+    labels = _hashed_labels("ag_news/labels_*.jsonl", ann_dir)
     if not labels:
         return []
-    rows = []
-    for line in open(data / "unlabelled/ag_news_world.jsonl", encoding="utf-8"):
-        item = json.loads(line)
-        for i, span in enumerate(split_sentences(item["text"])):
-            r = labels.get((item["id"], i))
-            if r is None:
-                continue
-            if hashlib.sha256(span.text.encode()).hexdigest()[:10] != r["sha"]:
-                raise SystemExit(f"AG News {item['id']} sentence {i}: text hash differs from the labelled one; "
-                                 "the data or the segmenter changed — re-annotate or restore them")
-            split = "dev" if _stable(item["id"]) % 10 == 0 else "train"
-            rows.append(_row(span.text, r["label"], "ag_news_team", f"{item['id']}:{i}", split,
-                             article_id=item["id"], kind="lead", countries=r.get("countries", [])))
-    return rows
+    items = ((it["id"], it["text"]) for it in map(json.loads, open(data / "unlabelled/ag_news_world.jsonl", encoding="utf-8")))
+    return _join_hashed(items, labels, "ag_news_team", "lead", lambda i: "dev" if _stable(i) % 10 == 0 else "train")
+
+
+def load_synthetic_team(data: Path, ann_dir: Path = ANNOTATIONS) -> list[dict]:
+    """The team's sentence labels of a sample of the synthetic (machine-written) stories.
+
+    Story ids are rows of the CSV (``syn-0123``); committed as ids and hashes only, like AG
+    News. Train only: SOURCES.md says synthetic text is never for evaluation, and the dev
+    split picks the temperature and the roll-up constants.
+    """
+    labels = _hashed_labels("synthetic/labels_*.jsonl", ann_dir)
+    if not labels:
+        return []
+    with open(data / SYNTHETIC_FILE, encoding="utf-8", newline="") as f:
+        items = [(f"syn-{i:04d}", r["text"]) for i, r in enumerate(csv.DictReader(f))]
+    return _join_hashed(items, labels, "synthetic_team", "synthetic", lambda i: "train")
 
 
 def load_article_labels(ann_dir: Path = ANNOTATIONS) -> dict[str, dict]:
@@ -221,7 +250,9 @@ def deduplicate(rows: list[dict]) -> tuple[list[dict], int]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(rows)):
         groups[find(i)].append(i)
-    source_rank = {"voa_team": 0, "ag_news_team": 1, "cameo_class": 2, "plover": 3, "multicoder": 4}
+    # Synthetic rows rank last: all of them are train, so one is kept only when its whole
+    # group is synthetic, and never moved into dev or test with a held-out near-duplicate.
+    source_rank = {"voa_team": 0, "ag_news_team": 1, "cameo_class": 2, "plover": 3, "multicoder": 4, "synthetic_team": 5}
     kept = []
     for members in groups.values():
         split = min((rows[i]["split"] for i in members), key=PRIORITY.__getitem__)
@@ -234,7 +265,7 @@ def deduplicate(rows: list[dict]) -> tuple[list[dict], int]:
 def _dev_from_train(rows: list[dict]) -> None:
     """Carve a dev split (10 %) out of the public train rows, by a stable hash of the text."""
     for r in rows:
-        if r["split"] == "train" and r["source"] not in ("voa_team", "ag_news_team") and _stable(r["text"]) % 10 == 0:
+        if r["split"] == "train" and r["source"] not in ("voa_team", "ag_news_team", "synthetic_team") and _stable(r["text"]) % 10 == 0:
             r["split"] = "dev"
 
 
@@ -266,7 +297,7 @@ def dataset_hash(rows: list[dict]) -> str:
 
 def build(data: Path) -> tuple[list[dict], dict]:
     team_rows, team = load_voa_team()
-    rows = team_rows + load_ag_team(data) + load_cameo(data) + load_plover(data) + load_multicoder(data)
+    rows = team_rows + load_ag_team(data) + load_synthetic_team(data) + load_cameo(data) + load_plover(data) + load_multicoder(data)
     n_raw = Counter(r["source"] for r in rows)
     rows, n_dups = deduplicate(rows)
     _dev_from_train(rows)
@@ -308,6 +339,11 @@ def data_card(rows: list[dict], info: dict) -> str:
                   f"blind to each other): Cohen's kappa **{ag['kappa']:.3f}**, raw agreement {ag['raw_agreement']:.3f}; "
                   f"{ag['disagreements']} disagreements, {ag['adjudicated']} adjudicated "
                   "(`annotations/voa_adjudicated.jsonl`).", ""]
+    syn = [r for r in rows if r["source"] == "synthetic_team"]
+    if syn:
+        lines += [f"Synthetic stories: {len(syn)} sentences of {len({r['article_id'] for r in syn})} machine-written "
+                  "stories (a sample across the 16 PLOVER labels, `annotations/make_synthetic_batches.py`), "
+                  "labelled by the team in context with the same codebook; train split only, never evaluated.", ""]
     arts = Counter(r["label"] for r in info["articles"])
     lines += [f"Article-level labels for the main pair: {len(info['articles'])} stories "
               f"({', '.join(f'{k} {v}' for k, v in sorted(arts.items()))}).", ""]

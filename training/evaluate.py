@@ -1,13 +1,16 @@
 """Evaluate a stance model against the baselines users have today; write the model card table.
 
     python training/evaluate.py models/stance-minilm [--dataset build/dataset] [--data ../shared/data] [--write]
+    python training/evaluate.py build/model --split dev --no-baselines   # choosing between candidates
 
 One table, same test split, for: (a) our model (and its ONNX export, if present),
 (b) a Goldstein/CAMEO dictionary coder built from lexicons/ (what GDELT-style coders do),
 (c) VADER compound sentiment, (d) TF-IDF + logistic regression trained on the same train split,
 (e) zero-shot: cosine of the base encoder's embedding to label descriptions.
 With --write, the table goes into the model card (README.md in the model directory) and the
-metrics into its stance.json.
+metrics into its stance.json. ``--split dev`` scores the dev split instead, without the
+contrast set (test only): use it to choose between training runs, and the test split once,
+for the chosen one.
 """
 
 from __future__ import annotations
@@ -271,13 +274,18 @@ def main(argv=None) -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--write", action="store_true", help="write the table into the model card and stance.json")
     ap.add_argument("--skip-zero-shot", action="store_true")
+    ap.add_argument("--split", choices=("test", "dev"), default="test",
+                    help="dev: for choosing between training runs (no contrast set, no --write)")
+    ap.add_argument("--no-baselines", action="store_true", help="score the model only")
     args = ap.parse_args(argv)
+    if args.split == "dev" and args.write:
+        raise SystemExit("error: --write puts test-split numbers in the model card; drop --split dev")
 
     import stance
     from datasets import load_from_disk
 
     ds = load_from_disk(str(args.dataset))
-    test, train = list(ds["test"]), list(ds["train"])
+    test, train = list(ds[args.split]), list(ds["train"])
     texts = [r["text"] for r in test]
     test_ids = {r["article_id"] for r in test if r["kind"] == "article"}
 
@@ -289,17 +297,18 @@ def main(argv=None) -> None:
             continue
         name = "stance (MiniLM, fp32 torch)" if backend == "torch" else "stance (MiniLM, ONNX)"
         systems[name] = sc.predict_proba
-    systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
-    systems["VADER compound"] = vader_predict
-    systems["TF-IDF + logistic regression"] = tfidf_lr([r["text"] for r in train], [r["label"] for r in train])
-    if not args.skip_zero_shot:
-        systems["zero-shot MiniLM (cosine to label descriptions)"] = zero_shot()
+    if not args.no_baselines:
+        systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
+        systems["VADER compound"] = vader_predict
+        systems["TF-IDF + logistic regression"] = tfidf_lr([r["text"] for r in train], [r["label"] for r in train])
+        if not args.skip_zero_shot:
+            systems["zero-shot MiniLM (cosine to label descriptions)"] = zero_shot()
 
     results = {}
     for name, predict in systems.items():
         probs = predict(texts)
         m = sentence_metrics(probs, test)
-        m["contrast_acc"], n_contrast = contrast_accuracy(predict)
+        m["contrast_acc"], n_contrast = contrast_accuracy(predict) if args.split == "test" else (float("nan"), 0)
         m["articles"] = article_metrics(predict, test_ids, args.data)
         m["confusion_article"] = confusion(probs, test)
         results[name] = m
@@ -308,9 +317,9 @@ def main(argv=None) -> None:
 
     first = next(iter(results.values()))
     lines = [
-        f"Test split: {first['n_article']} real-article sentences (VOA stories never seen in training), "
-        f"{first['n_event']} warming/cooling event sentences (ConfliBERT + PLOVER test), "
-        f"{n_contrast} contrast-set sentences, {first['articles']['n']} test articles "
+        f"{args.split.capitalize()} split: {first['n_article']} real-article sentences (VOA stories never seen in training), "
+        f"{first['n_event']} warming/cooling event sentences (ConfliBERT + PLOVER {args.split}), "
+        f"{n_contrast} contrast-set sentences, {first['articles']['n']} {args.split} articles "
         f"({first['articles']['n_clear']} labelled warming or cooling, {first['articles']['n_mixed']} mixed).", "",
         "| system | 3-class macro-F1, real articles | W-vs-C macro-F1, events | contrast acc. | article direction acc. | article label acc. | mean abs score clear / mixed | ECE (real articles) |",
         "|---|---|---|---|---|---|---|---|",

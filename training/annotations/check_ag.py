@@ -1,4 +1,7 @@
-"""Validate an AG News label file against its batch: python check_ag.py BATCH.json LABELS.jsonl"""
+"""Validate a hash-only label file (AG News, synthetic stories) against its batch:
+
+    python check_ag.py BATCH.json LABELS.jsonl
+"""
 import json
 import re
 import sys

@@ -1,0 +1,47 @@
+"""The training-data builder: hash-checked joins of the team's labels, and de-duplication that
+never lets train-only text into a held-out split."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
+import data  # noqa: E402
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def test_hashed_labels_join_the_resegmented_text():
+    text = "Seoul and Tokyo signed a deal. The weather was fine."
+    labels = {("syn-0001", 0): {"sha": _sha("Seoul and Tokyo signed a deal."), "label": "warming", "countries": ["JPN", "KOR"]},
+              ("syn-0001", 1): {"sha": _sha("The weather was fine."), "label": "neutral"}}
+    rows = data._join_hashed([("syn-0001", text), ("syn-0002", "Not labelled.")], labels,
+                             "synthetic_team", "synthetic", lambda i: "train")
+    assert [(r["orig_id"], r["label"], r["kind"], r["split"]) for r in rows] == [
+        ("syn-0001:0", "warming", "synthetic", "train"), ("syn-0001:1", "neutral", "synthetic", "train")]
+    assert rows[0]["countries"] == ["JPN", "KOR"] and rows[0]["licence"] == data.LICENCE["synthetic_team"]
+
+
+def test_a_changed_sentence_stops_the_build_naming_it():
+    labels = {("syn-0007", 0): {"sha": _sha("The original sentence."), "label": "cooling"}}
+    with pytest.raises(SystemExit, match="syn-0007 sentence 0: text hash differs"):
+        data._join_hashed([("syn-0007", "An edited sentence.")], labels, "synthetic_team", "synthetic", lambda i: "train")
+
+
+def test_synthetic_near_duplicate_of_a_test_sentence_is_dropped_not_moved_to_test():
+    test_row = data._row("Russia launched drones at Kyiv overnight, officials said.", "cooling", "cameo_class", "t:1", "test")
+    syn_row = data._row("RUSSIA launched drones at Kyiv overnight -- officials said!", "cooling",
+                        "synthetic_team", "syn-0001:0", "train", kind="synthetic")
+    alone = data._row("Ghana and Togo agreed to reopen their border.", "warming", "synthetic_team", "syn-0002:0",
+                      "train", kind="synthetic")
+    kept, removed = data.deduplicate([syn_row, test_row, alone])
+    assert removed == 1
+    by_split = {(r["source"], r["split"]) for r in kept}
+    assert by_split == {("cameo_class", "test"), ("synthetic_team", "train")}
+    assert not any(r["source"] == "synthetic_team" and r["split"] != "train" for r in kept)
