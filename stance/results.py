@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Optional
 
-__all__ = ["Actor", "SentenceScore", "DyadScore", "ArticleScore"]
+__all__ = ["Actor", "ClauseScore", "SentenceScore", "DyadScore", "ArticleScore"]
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,25 @@ class Actor:
     text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class ClauseScore:
+    """A clause of a sentence that names several states, scored on its own for the pairs it names.
+
+    ``start``/``end`` are offsets into the article, like the sentence's.
+    """
+
+    text: str
+    start: int
+    end: int
+    probs: dict[str, float]
+    score: float
+    label: str
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,24 @@ class SentenceScore:
     actors: tuple[Actor, ...] = ()
     pairs: tuple[tuple[str, str], ...] = ()
     duplicate: bool = False  # verbatim repeat of an earlier sentence: shown, not counted
+    # Set when the sentence was cut into clauses for pair-aware scoring (stance.clauses):
+    # each pair then takes the clauses that name it, not the whole sentence.
+    clauses: tuple[ClauseScore, ...] = ()
+
+    def for_pair(self, pair: tuple[str, str]) -> "SentenceScore":
+        """The sentence as one pair sees it: probabilities of the clauses naming the pair
+        (their mean), or the sentence's own when it was not cut into clauses.
+
+        >>> s = SentenceScore("A.", 0, 2, {"warming": .5, "cooling": .3, "neutral": .2}, .2, "warming")
+        >>> s.for_pair(("CHN", "KOR")) is s
+        True
+        """
+        members = [c for c in self.clauses if pair in c.pairs]
+        if not members:
+            return self
+        probs = {k: round(sum(c.probs[k] for c in members) / len(members), 6) for k in self.probs}
+        return replace(self, probs=probs, score=round(probs["warming"] - probs["cooling"], 6),
+                       label=max(probs, key=probs.__getitem__))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

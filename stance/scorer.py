@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from . import rollup
 from .actors import article_actors, sentence_pairs
 from .backends import Backend, load_backend
+from .clauses import clause_pairs, split_clauses
 from .model_dir import LABELS, default_model_path, read_metadata
-from .results import ArticleScore, DyadScore, SentenceScore
+from .results import Actor, ArticleScore, ClauseScore, DyadScore, SentenceScore
 from .segment import Span, split_sentences
 
 __all__ = ["Scorer", "load", "Article", "group_articles"]
@@ -155,12 +156,15 @@ class Scorer:
             yield from self._score_pending(group, batch_size)
 
     def _score_pending(self, pending: list[tuple[Article, list[Span]]], batch_size: int) -> Iterator[ArticleScore]:
-        texts = [s.text for _, spans in pending for s in spans]
+        # One model call for the whole group: its sentences and the clauses of those that name
+        # several states, so clause scoring rides in the same length-sorted batches.
+        plans = [_Plan(article, spans) for article, spans in pending]
+        texts = [t for plan in plans for t in plan.texts]
         probs = self.predict_proba(texts, batch_size=batch_size) if texts else np.zeros((0, 3))
         offset = 0
-        for article, spans in pending:
-            yield build_article(article, spans, probs[offset : offset + len(spans)])
-            offset += len(spans)
+        for plan in plans:
+            yield plan.build(probs[offset : offset + len(plan.texts)])
+            offset += len(plan.texts)
 
 
 def group_articles(articles: Iterable[ArticleLike], batch_size: int = DEFAULT_BATCH_SIZE,
@@ -186,12 +190,13 @@ def group_articles(articles: Iterable[ArticleLike], batch_size: int = DEFAULT_BA
         yield pending
 
 
-def _sentence(span: Span, p: np.ndarray, actors=(), pairs=(), duplicate: bool = False) -> SentenceScore:
+def _sentence(span: Span, p: np.ndarray, actors=(), pairs=(), duplicate: bool = False, clauses=()) -> SentenceScore:
     probs = {label: round(float(v), 6) for label, v in zip(LABELS, p)}
     return SentenceScore(
         text=span.text, start=span.start, end=span.end, probs=probs,
         score=round(probs["warming"] - probs["cooling"], 6),
-        label=LABELS[int(np.argmax(p))], actors=tuple(actors), pairs=tuple(pairs), duplicate=duplicate)
+        label=LABELS[int(np.argmax(p))], actors=tuple(actors), pairs=tuple(pairs), duplicate=duplicate,
+        clauses=tuple(clauses))
 
 
 def _rollup(sentences: Sequence[SentenceScore]) -> tuple[float, str, float]:
@@ -202,29 +207,71 @@ def _rollup(sentences: Sequence[SentenceScore]) -> tuple[float, str, float]:
     return score, rollup.article_label(score, directions, relevances), rollup.confidence(relevances)
 
 
-def build_article(article: Article, spans: Sequence[Span], probs: np.ndarray) -> ArticleScore:
-    """Attach actors and pairs to scored spans and roll up the article and each pair."""
-    actors, main = article_actors([s.text for s in spans], title=article.title, date=article.date,
-                                  offsets=[s.start for s in spans])
-    seen: set[str] = set()
-    sentences = []
-    for span, p, acts in zip(spans, probs, actors):
-        key = _dedupe_key(span.text)
-        duplicate = key in seen
-        seen.add(key)
-        pairs = sentence_pairs([a.code for a in acts], main)
-        sentences.append(_sentence(span, p, acts, pairs, duplicate))
-    score, label, conf = _rollup(sentences)
-    return ArticleScore(id=article.id, score=score, label=label, confidence=conf, sentences=tuple(sentences),
-                        evidence=rollup.evidence(sentences), dyads=_dyads(sentences, main),
-                        title=article.title, date=article.date, main_pair=main)
+Predict = Callable[[Sequence[str]], np.ndarray]
+
+
+class _Plan:
+    """An article segmented, with its actors found and the texts the model must score: every
+    sentence, then the clauses of the sentences that name several states."""
+
+    def __init__(self, article: Article, spans: Sequence[Span]):
+        self.article, self.spans = article, list(spans)
+        self.actors, self.main = article_actors([s.text for s in spans], title=article.title, date=article.date,
+                                                offsets=[s.start for s in spans])
+        self.cuts = [_cuts(span, acts) for span, acts in zip(self.spans, self.actors)]
+        self.texts = [s.text for s in self.spans] + [span.text[a:b] for span, cut in zip(self.spans, self.cuts)
+                                                     for a, b in cut]
+
+    def build(self, probs: np.ndarray) -> ArticleScore:
+        n = len(self.spans)
+        clause_probs = iter(probs[n:])
+        seen: set[str] = set()
+        sentences = []
+        for span, p, acts, cut in zip(self.spans, probs[:n], self.actors, self.cuts):
+            key = _dedupe_key(span.text)
+            duplicate = key in seen
+            seen.add(key)
+            clauses = tuple(_clause(span, a, b, next(clause_probs), pairs)
+                            for (a, b), pairs in zip(cut, clause_pairs(acts, span.start, cut, self.main)))
+            if clauses:
+                # The pairs a cut sentence speaks to are those some clause names together.
+                pairs = tuple(sorted({pair for c in clauses for pair in c.pairs}))
+            else:
+                pairs = sentence_pairs([a.code for a in acts], self.main)
+            sentences.append(_sentence(span, p, acts, pairs, duplicate, clauses))
+        score, label, conf = _rollup(sentences)
+        return ArticleScore(id=self.article.id, score=score, label=label, confidence=conf,
+                            sentences=tuple(sentences), evidence=rollup.evidence(sentences),
+                            dyads=_dyads(sentences, self.main), title=self.article.title, date=self.article.date,
+                            main_pair=self.main)
+
+
+def _cuts(span: Span, actors: Sequence[Actor]) -> list[tuple[int, int]]:
+    """Clause spans (within the sentence) of a sentence naming two or more states, or []."""
+    if len({a.code for a in actors}) < 2:
+        return []
+    cut = split_clauses(span.text)
+    return cut if len(cut) > 1 else []
+
+
+def _clause(span: Span, a: int, b: int, p: np.ndarray, pairs) -> ClauseScore:
+    s = _sentence(Span(span.text[a:b], span.start + a, span.start + b), p)
+    return ClauseScore(s.text, s.start, s.end, s.probs, s.score, s.label, tuple(pairs))
+
+
+def build_article(article: Article, spans: Sequence[Span], predict: Predict) -> ArticleScore:
+    """Score one segmented article with ``predict`` (texts -> probabilities in LABELS order,
+    e.g. ``Scorer.predict_proba``), attach actors and pairs, and roll up the article and each pair."""
+    plan = _Plan(article, spans)
+    probs = predict(plan.texts) if plan.texts else np.zeros((0, 3))
+    return plan.build(np.asarray(probs))
 
 
 def _dyads(sentences: Sequence[SentenceScore], main: Optional[tuple[str, str]]) -> tuple[DyadScore, ...]:
     by_pair: dict[tuple[str, str], list[SentenceScore]] = defaultdict(list)
     for s in sentences:
         for pair in s.pairs:
-            by_pair[pair].append(s)
+            by_pair[pair].append(s.for_pair(pair))  # a cut sentence counts with its clauses' score
     dyads = []
     for pair, members in by_pair.items():
         score, label, conf = _rollup(members)

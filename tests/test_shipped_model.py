@@ -36,6 +36,16 @@ def test_korea_herald_comes_out_cooling_for_china_north_korea(shipped):
     assert any("strained" in e.text or "eroded" in e.text for e in a.evidence)
 
 
+@pytest.mark.skipif(not KOREA_HERALD, reason="seed articles not beside this checkout")
+def test_korea_herald_china_courts_seoul_while_pyongyang_cools(shipped):
+    # Issue #5: one number per article hid that Beijing "increasingly courts Seoul".
+    a = shipped.score_article(KOREA_HERALD[0].read_text(encoding="utf-8"), date="2014-07-30")
+    by_pair = {d.pair: d for d in a.dyads}
+    assert by_pair[("CHN", "PRK")].label == "cooling"
+    assert by_pair[("CHN", "KOR")].label == "warming"
+    assert any("courts Seoul" in e.text for e in by_pair[("CHN", "KOR")].evidence)
+
+
 def test_onnx_and_torch_backends_agree(shipped):
     pytest.importorskip("torch")
     texts = [s.text for p in SEED_FILES for s in stance.split_sentences(p.read_text(encoding="utf-8"))] or [

@@ -236,8 +236,7 @@ def article_metrics(predict, test_ids: set[str], data: Path) -> dict:
             continue
         st = stories[sid]
         spans = split_sentences(st["text"])
-        probs = predict([s.text for s in spans]) if spans else np.zeros((0, 3))
-        a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, probs)
+        a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, predict)
         pair = [c for c in labels[sid]["pair"] if c]
         score, label = team_pair_result(a, labels[sid])
         results.append((labels[sid]["label"], score, label, tuple(sorted(pair)), a.main_pair))
