@@ -9,13 +9,13 @@ from .actors import article_actors, find_actors
 from .batch import BatchSummary, score_files
 from .model_dir import LABELS, ModelDirError
 from .plot import plot_timeline
-from .results import Actor, ArticleScore, DyadScore, SentenceScore
+from .results import Actor, ArticleScore, ClauseScore, DyadScore, SentenceScore
 from .scorer import Article, Scorer, load
 from .segment import Span, split_sentences
 from .timeline import build_timeline
 
 __all__ = [
-    "load", "Scorer", "Article", "ArticleScore", "SentenceScore", "DyadScore", "Actor",
+    "load", "Scorer", "Article", "ArticleScore", "SentenceScore", "ClauseScore", "DyadScore", "Actor",
     "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "article_actors",
     "score_files", "BatchSummary", "build_timeline", "plot_timeline", "__version__",
 ]

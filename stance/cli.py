@@ -79,6 +79,7 @@ def _timeline(args: argparse.Namespace) -> int:
     if not args.output:
         cols = ["pair", "period", "score", "lo", "hi", "status", "n_articles", "n_duplicates", "n_sentences"]
         print(df[df["status"] != "empty"][cols].to_string(index=False, float_format=lambda v: f"{v:+.3f}"))
+        sys.stdout.flush()
     for line in summary_lines(df):
         print(f"stance: {line}", file=sys.stderr)
     return EXIT_OK
@@ -129,6 +130,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"stance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.quiet:
+        sys.stdout.flush()  # rows first: in a shared pipe or log the summary comes after them
         print(f"stance: {summary.line()}", file=sys.stderr)
     return EXIT_RECORD_ERRORS if summary.errors else EXIT_OK
 
