@@ -19,11 +19,8 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class ClauseScore:
-    """A clause of a sentence that names several states, scored on its own for the pairs it names.
-
-    ``start``/``end`` are offsets into the article, like the sentence's.
-    """
+class _ScoredText:
+    """A piece of an article with the model's calibrated probabilities for it."""
 
     text: str
     start: int
@@ -31,14 +28,23 @@ class ClauseScore:
     probs: dict[str, float]
     score: float
     label: str
-    pairs: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 @dataclass(frozen=True)
-class SentenceScore:
+class ClauseScore(_ScoredText):
+    """A clause of a sentence that names several states, scored on its own for the pairs it names.
+
+    ``start``/``end`` are offsets into the article, like the sentence's.
+    """
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SentenceScore(_ScoredText):
     """One sentence's scores. ``text == article[start:end]``; ``score = P(warming) - P(cooling)``.
 
     >>> s = SentenceScore("Ties thawed.", 0, 12, {"warming": .8, "cooling": .1, "neutral": .1}, .7, "warming")
@@ -46,12 +52,6 @@ class SentenceScore:
     0.7
     """
 
-    text: str
-    start: int
-    end: int
-    probs: dict[str, float]
-    score: float
-    label: str
     actors: tuple[Actor, ...] = ()
     pairs: tuple[tuple[str, str], ...] = ()
     duplicate: bool = False  # verbatim repeat of an earlier sentence: shown, not counted
@@ -73,9 +73,6 @@ class SentenceScore:
         probs = {k: round(sum(c.probs[k] for c in members) / len(members), 6) for k in self.probs}
         return replace(self, probs=probs, score=round(probs["warming"] - probs["cooling"], 6),
                        label=max(probs, key=probs.__getitem__))
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

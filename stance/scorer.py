@@ -190,13 +190,15 @@ def group_articles(articles: Iterable[ArticleLike], batch_size: int = DEFAULT_BA
         yield pending
 
 
-def _sentence(span: Span, p: np.ndarray, actors=(), pairs=(), duplicate: bool = False, clauses=()) -> SentenceScore:
+def _scores(p: np.ndarray) -> dict[str, Any]:
+    """probs (rounded, LABELS order), score = P(warming) - P(cooling) and label, for one text."""
     probs = {label: round(float(v), 6) for label, v in zip(LABELS, p)}
-    return SentenceScore(
-        text=span.text, start=span.start, end=span.end, probs=probs,
-        score=round(probs["warming"] - probs["cooling"], 6),
-        label=LABELS[int(np.argmax(p))], actors=tuple(actors), pairs=tuple(pairs), duplicate=duplicate,
-        clauses=tuple(clauses))
+    return {"probs": probs, "score": round(probs["warming"] - probs["cooling"], 6), "label": LABELS[int(np.argmax(p))]}
+
+
+def _sentence(span: Span, p: np.ndarray, actors=(), pairs=(), duplicate: bool = False, clauses=()) -> SentenceScore:
+    return SentenceScore(text=span.text, start=span.start, end=span.end, **_scores(p), actors=tuple(actors),
+                         pairs=tuple(pairs), duplicate=duplicate, clauses=tuple(clauses))
 
 
 def _rollup(sentences: Sequence[SentenceScore]) -> tuple[float, str, float]:
@@ -255,8 +257,7 @@ def _cuts(span: Span, actors: Sequence[Actor]) -> list[tuple[int, int]]:
 
 
 def _clause(span: Span, a: int, b: int, p: np.ndarray, pairs) -> ClauseScore:
-    s = _sentence(Span(span.text[a:b], span.start + a, span.start + b), p)
-    return ClauseScore(s.text, s.start, s.end, s.probs, s.score, s.label, tuple(pairs))
+    return ClauseScore(text=span.text[a:b], start=span.start + a, end=span.start + b, **_scores(p), pairs=tuple(pairs))
 
 
 def build_article(article: Article, spans: Sequence[Span], predict: Predict) -> ArticleScore:

@@ -36,9 +36,11 @@ def sample(data: Path) -> list[dict]:
         by_label[r["label"]].append((hashlib.sha256(r["text"].encode()).hexdigest(), i, r))
     units = []
     for label in sorted(by_label):
-        seen_templates = set()
+        seen_templates, taken = set(), 0
         for _, i, r in sorted(by_label[label]):
-            if r["title"] in seen_templates or len(units) and sum(u["plover"] == label for u in units) >= PER_LABEL:
+            if taken >= PER_LABEL:
+                break
+            if r["title"] in seen_templates:
                 continue
             seen_templates.add(r["title"])
             sents = [{"sent_idx": k, "text": s.text, "sha": hashlib.sha256(s.text.encode()).hexdigest()[:10]}
@@ -46,6 +48,7 @@ def sample(data: Path) -> list[dict]:
             if sents:
                 units.append({"id": f"syn-{i:04d}", "title": story_title(r["prompt"]), "plover": label,
                               "sentences": sents})
+                taken += 1
     return units
 
 
