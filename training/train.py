@@ -69,6 +69,31 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return best_t
 
 
+def read_teacher(path: Path) -> dict[str, torch.Tensor]:
+    """Teacher probabilities (at the teacher's fitted temperature) by text."""
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        r = json.loads(line)
+        out[r["text"]] = torch.softmax(torch.tensor(r["logits"]) / r["temperature"], dim=-1)
+    return out
+
+
+def batch_loss(logits: torch.Tensor, batch: list[tuple[str, int]], soft: dict, distil_weight: float) -> torch.Tensor:
+    """Cross-entropy on the labels; with a teacher, mixed with KL to its probabilities.
+
+    Rows labelled -1 have no team label and learn from the teacher alone.
+    """
+    y = torch.tensor([label for _, label in batch])
+    if not soft:
+        return torch.nn.functional.cross_entropy(logits, y)
+    target = torch.stack([soft[t] for t, _ in batch])
+    kl = torch.nn.functional.kl_div(torch.log_softmax(logits, dim=-1), target, reduction="none").sum(-1)
+    has = y >= 0
+    ce = torch.nn.functional.cross_entropy(logits, y.clamp(min=0), reduction="none")
+    per_row = torch.where(has, (1 - distil_weight) * ce + distil_weight * kl, kl)
+    return per_row.mean()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", type=Path, default=Path("build/dataset"))
@@ -81,6 +106,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--article-weight", type=int, default=3, help="times each real-article training row is seen per epoch")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--teacher", type=Path, default=None,
+                    help="teacher logits from training/teacher_logits.py: distil them into this model")
+    ap.add_argument("--distil-weight", type=float, default=0.5,
+                    help="share of the loss on labelled rows that follows the teacher (unlabelled rows: all of it)")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
 
@@ -102,6 +131,13 @@ def main(argv: list[str] | None = None) -> None:
 
     train = [(r["text"], label2id[r["label"]]) for r in ds["train"]
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
+    soft = read_teacher(args.teacher) if args.teacher else {}
+    if soft:
+        labelled = {t for t, _ in train}
+        missing = sum(1 for t in labelled if t not in soft)
+        if missing:
+            raise SystemExit(f"error: {args.teacher} lacks {missing} train sentences; rerun teacher_logits.py on {args.dataset}")
+        train += [(t, -1) for t in soft if t not in labelled]  # unlabelled: teacher only
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     total = int(steps_per_epoch * args.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -120,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
             if step >= total:
                 break
             enc = tokenizer([t for t, _ in batch], truncation=True, max_length=args.max_length, padding=True, return_tensors="pt")
-            loss = torch.nn.functional.cross_entropy(model(**enc).logits, torch.tensor([y for _, y in batch]))
+            loss = batch_loss(model(**enc).logits, batch, soft, args.distil_weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
@@ -145,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         "data_hash": data_hash,
         "train_command": "python training/train.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
         "train_rows": len(ds["train"]),
+        **({"teacher_rows": len(soft)} if soft else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })

@@ -1,0 +1,80 @@
+"""training/train.py: the loss with and without a teacher, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("datasets")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from training.train import batch_loss, main as train_main, read_teacher  # noqa: E402
+
+
+def test_loss_without_teacher_is_cross_entropy():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    batch = [("a", 0), ("b", 2)]
+    expected = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 2]))
+    assert torch.allclose(batch_loss(logits, batch, {}, 0.5), expected)
+
+
+def test_loss_with_teacher_mixes_ce_and_kl_and_unlabelled_rows_follow_the_teacher():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    teacher = {"a": torch.tensor([0.7, 0.2, 0.1]), "b": torch.softmax(logits[1], -1)}
+    ce_a = torch.nn.functional.cross_entropy(logits[:1], torch.tensor([0]))
+    kl_a = (teacher["a"] * (teacher["a"].log() - torch.log_softmax(logits[0], -1))).sum()
+    # Row b is unlabelled and the student already matches the teacher there: it adds nothing.
+    got = batch_loss(logits, [("a", 0), ("b", -1)], teacher, 0.25)
+    assert torch.allclose(got, (0.75 * ce_a + 0.25 * kl_a) / 2, atol=1e-6)
+    assert torch.allclose(batch_loss(logits[1:], [("b", -1)], teacher, 0.25), torch.tensor(0.0), atol=1e-6)
+
+
+def _tiny_dataset(path: Path) -> Path:
+    from datasets import Dataset, DatasetDict
+
+    def rows(n, kind):
+        texts = ["china and north korea signed a trade deal", "sanctions and troops at the border",
+                 "the talks were on a monday"]
+        return {"text": [texts[i % 3] + f" {i}" for i in range(n)],
+                "label": [["warming", "cooling", "neutral"][i % 3] for i in range(n)],
+                "kind": [kind] * n}
+
+    DatasetDict({"train": Dataset.from_dict(rows(12, "article")), "dev": Dataset.from_dict(rows(6, "event")),
+                 "test": Dataset.from_dict(rows(3, "event"))}).save_to_disk(str(path))
+    (path / "TRAIN_HASH").write_text("tinyhash\n")
+    return path
+
+
+def test_tiny_run_with_a_teacher_writes_a_loadable_model(tiny_model_dir, tmp_path):
+    import stance
+    from datasets import load_from_disk
+
+    ds = _tiny_dataset(tmp_path / "ds")
+    teacher = tmp_path / "teacher.jsonl"
+    texts = list(load_from_disk(str(ds))["train"]["text"]) + ["an unlabelled sentence about seoul"]
+    teacher.write_text("".join(json.dumps({"text": t, "logits": [1.0, 0.0, -1.0], "temperature": 2.0}) + "\n"
+                               for t in texts))
+    assert torch.allclose(read_teacher(teacher)[texts[0]], torch.softmax(torch.tensor([0.5, 0.0, -0.5]), -1))
+    out = tmp_path / "student"
+    train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out), "--epochs", "1",
+                "--batch-size", "4", "--teacher", str(teacher)])
+    meta = json.loads((out / "stance.json").read_text())
+    assert meta["teacher_rows"] == len(texts) and meta["data_hash"] == "tinyhash"
+    assert stance.load(out, backend="torch").predict_proba(["china and seoul"]).shape == (1, 3)
+    with pytest.raises(SystemExit, match="exists"):
+        train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out)])
+
+
+def test_teacher_missing_train_rows_is_refused(tiny_model_dir, tmp_path):
+    ds = _tiny_dataset(tmp_path / "ds")
+    teacher = tmp_path / "teacher.jsonl"
+    teacher.write_text(json.dumps({"text": "something else", "logits": [0, 0, 0], "temperature": 1.0}) + "\n")
+    with pytest.raises(SystemExit, match="lacks 12 train sentences"):
+        train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(tmp_path / "m"),
+                    "--teacher", str(teacher)])

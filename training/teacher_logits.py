@@ -1,0 +1,96 @@
+"""Run a teacher model over the texts a student will learn from, for distillation.
+
+    python training/train.py --base DIR/all-mpnet-base-v2 --out build/teacher-mpnet --epochs 2 --lr 3e-5
+    python training/teacher_logits.py build/teacher-mpnet --out build/teacher_logits.jsonl
+    python training/train.py --teacher build/teacher_logits.jsonl --out build/student
+
+The texts are (1) every train-split sentence, (2) the clauses of train sentences that name two
+or more states (what pair-aware scoring feeds the model, and which no label covers) and (3)
+sentences of synthetic stories (``--synthetic N`` stories, train-only text by SOURCES.md). Only
+train-split text is read: dev and test sentences never reach the student, not even unlabelled.
+The output holds the teacher's raw logits and its temperature, one JSON object per line; these
+are a model's outputs for distillation, never stored or used as team labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from stance.actors import find_actors  # noqa: E402
+from stance.model_dir import read_metadata  # noqa: E402
+from stance.segment import Span, split_sentences  # noqa: E402
+from training.data import SYNTHETIC_FILE  # noqa: E402
+from training.train import predict_logits  # noqa: E402
+
+
+def clause_texts(sentences: list[str]) -> list[str]:
+    """The clause texts the scorer would cut these sentences into (none for single-state ones)."""
+    from stance.scorer import _cuts
+
+    out = []
+    for s in sentences:
+        for a, b in _cuts(Span(s, 0, len(s)), find_actors(s)):
+            out.append(s[a:b])
+    return out
+
+
+def synthetic_sentences(data: Path, n_stories: int) -> list[str]:
+    """Sentences of ``n_stories`` synthetic stories, picked by a stable hash of the story index."""
+    csv.field_size_limit(10**9)
+    with open(data / SYNTHETIC_FILE, encoding="utf-8", newline="") as f:
+        stories = [r["text"] for r in csv.DictReader(f)]
+    order = sorted(range(len(stories)), key=lambda i: hashlib.sha256(f"syn-{i:04d}".encode()).hexdigest())
+    return [span.text for i in order[:n_stories] for span in split_sentences(stories[i])]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("teacher", type=Path, help="a model directory written by train.py")
+    ap.add_argument("--dataset", type=Path, default=Path("build/dataset"))
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--synthetic", type=int, default=400, help="synthetic stories whose sentences to add (0: none)")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args(argv)
+
+    from datasets import load_from_disk
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    if args.out.exists() and not args.force:
+        raise SystemExit(f"error: {args.out} exists; pass --force to overwrite")
+    meta = read_metadata(args.teacher)
+    train = list(load_from_disk(str(args.dataset))["train"]["text"])
+    groups = {"train": train, "clause": clause_texts(train), "synthetic": synthetic_sentences(args.data, args.synthetic)}
+    seen: set[str] = set()
+    items = []
+    for kind, texts in groups.items():
+        for t in texts:
+            if t.strip() and t not in seen:
+                seen.add(t)
+                items.append((kind, t))
+    print({k: sum(1 for kk, _ in items if kk == k) for k in groups}, flush=True)
+
+    tokenizer = AutoTokenizer.from_pretrained(str(args.teacher))
+    model = AutoModelForSequenceClassification.from_pretrained(str(args.teacher), torch_dtype=torch.float32)
+    t0 = time.time()
+    logits = predict_logits(model, tokenizer, [t for _, t in items], int(meta["max_length"]))
+    print(f"{len(items)} texts in {time.time() - t0:.0f}s", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        for (kind, text), z in zip(items, logits):
+            f.write(json.dumps({"kind": kind, "text": text, "logits": [round(float(v), 5) for v in z],
+                                "temperature": meta["temperature"]}) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
