@@ -224,11 +224,15 @@ def _evidence(sentences: Sequence[SentenceScore], per_side: int) -> list[dict[st
 
 
 def sentence_rows(a: ArticleScore) -> Iterator[dict[str, Any]]:
+    """One row per sentence for ``--sentences``; a sentence naming several states also lists the
+    clauses pair-aware scoring cut it into, each with its own score and the pairs it speaks to."""
     for i, s in enumerate(a.sentences):
         yield {"id": a.id, "sent_idx": i, "start": s.start, "end": s.end, "text": s.text, "label": s.label,
                "score": s.score, "p_warming": s.probs["warming"], "p_cooling": s.probs["cooling"],
                "p_neutral": s.probs["neutral"], "actors": [x.code for x in s.actors],
-               "pairs": ["-".join(p) for p in s.pairs], "duplicate": s.duplicate}
+               "pairs": ["-".join(p) for p in s.pairs], "duplicate": s.duplicate,
+               "clauses": [{"start": c.start, "end": c.end, "text": c.text, "score": c.score, "label": c.label,
+                            "pairs": ["-".join(p) for p in c.pairs]} for c in s.clauses]}
 
 
 class _Sink:
@@ -349,6 +353,10 @@ def _format(path: Optional[Path]) -> str:
     return fmt
 
 
+def _open_sink(path: Optional[Path], fmt: str, resume: bool, stdout: TextIO):
+    return _ParquetSink(path, resume) if fmt == "parquet" and path is not None else _Sink(path, fmt, resume, stdout)
+
+
 # -- running -------------------------------------------------------------------------------------
 ENGINES = ("local", "ray")
 
@@ -434,9 +442,9 @@ class _Run:
                 if path is spool:
                     self.done_ids |= ids
         self.stderr = stderr
-        self.sink = _ParquetSink(out_path, resume) if fmt == "parquet" else _Sink(out_path, fmt, resume, stdout)
+        self.sink = _open_sink(out_path, fmt, resume, stdout)
         self.err_sink = _Sink(err_path, "jsonl", resume, stderr) if err_path else None
-        self.sent_sink = _Sink(sent_path, _format(sent_path), resume, stdout) if sent_path else None
+        self.sent_sink = _open_sink(sent_path, _format(sent_path), resume, stdout) if sent_path else None
         self.summary = BatchSummary()
         self.progress = Progress(progress, stderr, inputs)
         self.t0 = time.time()

@@ -156,3 +156,18 @@ def test_cli_usage_errors_are_clear(tiny_model_dir, tmp_path):
     r = subprocess.run([sys.executable, "-m", "stance", "score", str(tmp_path / "missing.jsonl"), "--model",
                         str(tiny_model_dir), "--backend", "torch"], capture_output=True, text=True)
     assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_sentence_rows_carry_the_clauses_of_multi_state_sentences(tiny_scorer, tmp_path):
+    text = "Beijing increasingly courts Seoul while its ties with Pyongyang sour. The talks went on."
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "k", "text": text}])
+    score_files(tiny_scorer, [str(inp)], str(tmp_path / "out.jsonl"), sentences=str(tmp_path / "s.parquet"),
+                progress=False)
+    pq = pytest.importorskip("pyarrow.parquet")
+    first, second = pq.read_table(tmp_path / "s.parquet").to_pylist()
+    assert [c["text"] for c in first["clauses"]] == ["Beijing increasingly courts Seoul",
+                                                      "while its ties with Pyongyang sour."]
+    assert [c["pairs"] for c in first["clauses"]] == [["CHN-KOR"], ["CHN-PRK"]]
+    for c in first["clauses"]:
+        assert text[c["start"]:c["end"]] == c["text"] and -1 <= c["score"] <= 1
+    assert second["clauses"] == []
