@@ -78,3 +78,19 @@ def test_teacher_missing_train_rows_is_refused(tiny_model_dir, tmp_path):
     with pytest.raises(SystemExit, match="lacks 12 train sentences"):
         train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(tmp_path / "m"),
                     "--teacher", str(teacher)])
+
+
+def test_keep_layers_makes_a_shallower_student(tmp_path):
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from training.train import keep_layers
+
+    model = BertForSequenceClassification(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3,
+                                                     num_attention_heads=2, intermediate_size=32, num_labels=3))
+    third = model.bert.encoder.layer[2]
+    keep_layers(model, [0, 2])
+    assert model.config.num_hidden_layers == 2 and model.bert.encoder.layer[1] is third
+    model.save_pretrained(str(tmp_path))
+    assert len(BertForSequenceClassification.from_pretrained(str(tmp_path)).bert.encoder.layer) == 2
+    with pytest.raises(SystemExit, match="layers 0..1"):
+        keep_layers(model, [2])
