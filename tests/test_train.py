@@ -35,6 +35,16 @@ def test_loss_with_teacher_mixes_ce_and_kl_and_unlabelled_rows_follow_the_teache
     assert torch.allclose(batch_loss(logits[1:], [("b", -1)], teacher, 0.25), torch.tensor(0.0), atol=1e-6)
 
 
+def test_labelled_rows_the_teacher_does_not_cover_learn_from_their_label_alone():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    teacher = {"b": torch.tensor([0.2, 0.7, 0.1])}
+    ce_a = torch.nn.functional.cross_entropy(logits[:1], torch.tensor([1]))
+    kl_b = (teacher["b"] * (teacher["b"].log() - torch.log_softmax(logits[1], -1))).sum()
+    ce_b = torch.nn.functional.cross_entropy(logits[1:], torch.tensor([1]))
+    got = batch_loss(logits, [("a", 1), ("b", 1)], teacher, 0.5)
+    assert torch.allclose(got, (ce_a + 0.5 * ce_b + 0.5 * kl_b) / 2, atol=1e-6)
+
+
 def _tiny_dataset(path: Path) -> Path:
     from datasets import Dataset, DatasetDict
 
@@ -66,6 +76,11 @@ def test_tiny_run_with_a_teacher_writes_a_loadable_model(tiny_model_dir, tmp_pat
                 "--batch-size", "4", "--teacher", str(teacher)])
     meta = json.loads((out / "stance.json").read_text())
     assert meta["teacher_rows"] == len(texts) and meta["data_hash"] == "tinyhash"
+    # --distil-kinds: the tiny train rows are all "article"; leaving that kind out keeps only
+    # the unlabelled row under the teacher.
+    train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out), "--epochs", "1",
+                "--batch-size", "4", "--teacher", str(teacher), "--distil-kinds", "lead", "--force"])
+    assert json.loads((out / "stance.json").read_text())["teacher_rows"] == 1
     assert stance.load(out, backend="torch").predict_proba(["china and seoul"]).shape == (1, 3)
     with pytest.raises(SystemExit, match="exists"):
         train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out)])

@@ -262,6 +262,14 @@ def confusion(probs: np.ndarray, rows: list[dict]) -> list[list[int]]:
 
 
 # -- main ----------------------------------------------------------------------------------------
+def _encoder_name(meta: dict) -> str:
+    """A short name for the table: "MiniLM", "MiniLM, 3 layers", "mpnet"."""
+    base = str(meta.get("base_model", ""))
+    name = "mpnet" if "mpnet" in base.lower() else "MiniLM" if "minilm" in base.lower() else base or "model"
+    layers = meta.get("base_layers_kept")
+    return f"{name}, {len(layers)} layers" if layers else name
+
+
 def fmt(x: float) -> str:
     return "—" if x != x else f"{x:.3f}"
 
@@ -294,7 +302,7 @@ def main(argv=None) -> None:
             sc = stance.load(args.model, backend=backend)
         except (FileNotFoundError, ImportError):
             continue
-        name = "stance (MiniLM, fp32 torch)" if backend == "torch" else "stance (MiniLM, ONNX)"
+        name = f"stance ({_encoder_name(sc.meta)}, {'fp32 torch' if backend == 'torch' else 'ONNX'})"
         systems[name] = sc.predict_proba
     if not args.no_baselines:
         systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
@@ -337,7 +345,7 @@ def main(argv=None) -> None:
     for lab, row in zip(LABELS, cm):
         lines.append(f"| {lab} | {' | '.join(map(str, row))} |")
     lines += ["", f"Main pair of the article right (team pair = detected main pair): "
-              f"{fmt(results[ours]['articles']['main_pair_acc'])} on {results[ours]['articles']['n_pairs']} test articles with a pair."]
+              f"{fmt(results[ours]['articles']['main_pair_acc'])} on {results[ours]['articles']['n_pairs']} {args.split} articles with a pair."]
     table = "\n".join(lines)
     print("\n" + table)
     if args.write:

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     print({k: sum(1 for kk, _ in items if kk == k) for k in groups}, flush=True)
 
     tokenizer = AutoTokenizer.from_pretrained(str(args.teacher))
-    model = AutoModelForSequenceClassification.from_pretrained(str(args.teacher), torch_dtype=torch.float32)
+    model = AutoModelForSequenceClassification.from_pretrained(str(args.teacher), dtype=torch.float32)
     t0 = time.time()
     logits = predict_logits(model, tokenizer, [t for _, t in items], int(meta["max_length"]))
     print(f"{len(items)} texts in {time.time() - t0:.0f}s", flush=True)

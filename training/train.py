@@ -88,19 +88,23 @@ def read_teacher(path: Path) -> dict[str, torch.Tensor]:
     return out
 
 
+_UNIFORM = torch.full((len(LABELS),), 1.0 / len(LABELS))  # placeholder target, masked out
+
+
 def batch_loss(logits: torch.Tensor, batch: list[tuple[str, int]], soft: dict, distil_weight: float) -> torch.Tensor:
     """Cross-entropy on the labels; with a teacher, mixed with KL to its probabilities.
 
-    Rows labelled -1 have no team label and learn from the teacher alone.
+    Rows labelled -1 have no team label and learn from the teacher alone; labelled rows the
+    teacher does not cover (kinds left out by --distil-kinds) learn from their label alone.
     """
     y = torch.tensor([label for _, label in batch])
     if not soft:
         return torch.nn.functional.cross_entropy(logits, y)
-    target = torch.stack([soft[t] for t, _ in batch])
+    taught = torch.tensor([t in soft for t, _ in batch])
+    target = torch.stack([soft.get(t, _UNIFORM) for t, _ in batch])
     kl = torch.nn.functional.kl_div(torch.log_softmax(logits, dim=-1), target, reduction="none").sum(-1)
-    has = y >= 0
     ce = torch.nn.functional.cross_entropy(logits, y.clamp(min=0), reduction="none")
-    per_row = torch.where(has, (1 - distil_weight) * ce + distil_weight * kl, kl)
+    per_row = torch.where(y < 0, kl, torch.where(taught, (1 - distil_weight) * ce + distil_weight * kl, ce))
     return per_row.mean()
 
 
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="teacher logits from training/teacher_logits.py: distil them into this model")
     ap.add_argument("--keep-layers", default=None, metavar="I,J,...",
                     help="keep only these encoder layers of the base (e.g. 0,2,4: a 3-layer student, ~2x faster)")
+    ap.add_argument("--distil-kinds", default=None, metavar="KIND,...",
+                    help="follow the teacher only on labelled rows of these kinds (e.g. article,lead); the rest keep their labels alone")
     ap.add_argument("--distil-weight", type=float, default=0.5,
                     help="share of the loss on labelled rows that follows the teacher (unlabelled rows: all of it)")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
@@ -152,6 +158,11 @@ def main(argv: list[str] | None = None) -> None:
         if missing:
             raise SystemExit(f"error: {args.teacher} lacks {missing} train sentences; rerun teacher_logits.py on {args.dataset}")
         train += [(t, -1) for t in soft if t not in labelled]  # unlabelled: teacher only
+        if args.distil_kinds:
+            kinds = set(args.distil_kinds.split(","))
+            for r in ds["train"]:
+                if r["kind"] not in kinds:
+                    soft.pop(r["text"], None)
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     total = int(steps_per_epoch * args.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
