@@ -201,9 +201,13 @@ def load_synthetic_team(data: Path, ann_dir: Path = ANNOTATIONS) -> list[dict]:
     labels = _hashed_labels("synthetic/labels_*.jsonl", ann_dir)
     if not labels:
         return []
+    return _join_hashed(synthetic_stories(data), labels, "synthetic_team", "synthetic", lambda i: "train")
+
+
+def synthetic_stories(data: Path) -> list[tuple[str, str]]:
+    """(story id, text) of every synthetic story; the id is the CSV row (``syn-0123``)."""
     with open(data / SYNTHETIC_FILE, encoding="utf-8", newline="") as f:
-        items = [(f"syn-{i:04d}", r["text"]) for i, r in enumerate(csv.DictReader(f))]
-    return _join_hashed(items, labels, "synthetic_team", "synthetic", lambda i: "train")
+        return [(f"syn-{i:04d}", r["text"]) for i, r in enumerate(csv.DictReader(f))]
 
 
 def load_article_labels(ann_dir: Path = ANNOTATIONS) -> dict[str, dict]:

@@ -15,7 +15,6 @@ are a model's outputs for distillation, never stored or used as team labels.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import sys
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stance.actors import find_actors  # noqa: E402
 from stance.model_dir import read_metadata  # noqa: E402
 from stance.segment import Span, split_sentences  # noqa: E402
-from training.data import SYNTHETIC_FILE  # noqa: E402
+from training.data import synthetic_stories  # noqa: E402
 from training.train import predict_logits  # noqa: E402
 
 
@@ -44,12 +43,9 @@ def clause_texts(sentences: list[str]) -> list[str]:
 
 
 def synthetic_sentences(data: Path, n_stories: int) -> list[str]:
-    """Sentences of ``n_stories`` synthetic stories, picked by a stable hash of the story index."""
-    csv.field_size_limit(10**9)
-    with open(data / SYNTHETIC_FILE, encoding="utf-8", newline="") as f:
-        stories = [r["text"] for r in csv.DictReader(f)]
-    order = sorted(range(len(stories)), key=lambda i: hashlib.sha256(f"syn-{i:04d}".encode()).hexdigest())
-    return [span.text for i in order[:n_stories] for span in split_sentences(stories[i])]
+    """Sentences of ``n_stories`` synthetic stories, picked by a stable hash of the story id."""
+    stories = sorted(synthetic_stories(data), key=lambda story: hashlib.sha256(story[0].encode()).hexdigest())
+    return [span.text for _, text in stories[:n_stories] for span in split_sentences(text)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -146,8 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModelForSequenceClassification.from_pretrained(
         str(base), num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=label2id)
-    if args.keep_layers:
-        keep_layers(model, [int(i) for i in args.keep_layers.split(",")])
+    kept = [int(i) for i in args.keep_layers.split(",")] if args.keep_layers else None
+    if kept:
+        keep_layers(model, kept)
 
     train = [(r["text"], label2id[r["label"]]) for r in ds["train"]
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
         "train_command": "python training/train.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
         "train_rows": len(ds["train"]),
         **({"teacher_rows": len(soft)} if soft else {}),
-        **({"base_layers_kept": [int(i) for i in args.keep_layers.split(",")]} if args.keep_layers else {}),
+        **({"base_layers_kept": kept} if kept else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
