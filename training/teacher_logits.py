@@ -32,7 +32,9 @@ from training.train import predict_logits  # noqa: E402
 
 
 def clause_texts(sentences: list[str]) -> list[str]:
-    """The clause texts the scorer would cut these sentences into (none for single-state ones)."""
+    """The clauses the scorer's own cut (``_cuts``) gives each sentence read alone: states found by
+    ``find_actors`` without the article's context, so "the North" in a Korea story is not counted
+    here; none for sentences naming fewer than two states."""
     from stance.scorer import _cuts
 
     out = []
