@@ -26,7 +26,7 @@ GRID = {
     "RELEVANCE_POWER": [1.0, 2.0],
     "EVIDENCE_PRIOR": [0.0, 0.5, 1.0],
     "DIRECTION_THRESHOLD": [0.1, 0.15, 0.2],
-    "MIXED_SHARE": [0.25, 0.3, 0.35, 0.4],
+    "MIXED_SHARE": [0.25, 0.3, 0.35, 0.4, 0.45],
 }
 
 
