@@ -6,8 +6,10 @@ One run, the same articles for every contender: the two seed articles and the Vo
 stories in the data. Each contender runs in a fresh subprocess, so load time and peak RSS are
 its own. Rows:
 
-- stance ONNX / torch: end to end (segmentation, countries, model, roll-up) through
+- stance ONNX int8 / ONNX fp32 / torch: end to end (segmentation, countries, model, roll-up) through
   ``Scorer.pipe``; sentences are the ones stance's segmenter finds.
+- stance ONNX int8 / fp32 (model only): ``Scorer.predict_proba`` on the segmented sentences,
+  the model's share of the work (no clauses, countries or roll-up).
 - transformers pipeline: ``pipeline("text-classification")`` on the same fine-tuned model,
   classification only, fed the same sentences; once with its default (one sentence per call)
   and once with ``batch_size=64``.
@@ -73,11 +75,19 @@ def worker(kind: str, data: Path, threads: int, repeat: int) -> dict:
     if kind.startswith("stance"):
         import stance
 
-        scorer = stance.load(MODEL, backend=kind.split("-")[1], threads=threads)
+        scorer = stance.load(MODEL, backend=kind.split("-", 1)[1], threads=threads)
         load_s = time.perf_counter() - t0
         arts = load_articles(data)
         n_sent = sum(len(stance.split_sentences(a["text"])) for a in arts)
         run = lambda: list(scorer.pipe(arts))  # noqa: E731
+    elif kind.startswith("model"):
+        import stance
+
+        scorer = stance.load(MODEL, backend=kind.split("-", 1)[1], threads=threads)
+        load_s = time.perf_counter() - t0
+        sents = _sentences(data)
+        n_sent, arts = len(sents), load_articles(data)
+        run = lambda: scorer.predict_proba(sents)  # noqa: E731
     elif kind.startswith("pipeline"):
         import torch
         from transformers import pipeline
@@ -108,8 +118,11 @@ def worker(kind: str, data: Path, threads: int, repeat: int) -> dict:
 
 
 CONTENDERS = {
-    "stance-onnx": "stance ONNX (end to end)",
+    "stance-onnx": "stance ONNX int8 (end to end)",
+    "stance-onnx-fp32": "stance ONNX fp32 (end to end)",
     "stance-torch": "stance torch fp32 (end to end)",
+    "model-onnx": "stance ONNX int8 (model only)",
+    "model-onnx-fp32": "stance ONNX fp32 (model only)",
     "pipeline": "transformers pipeline (default)",
     "pipeline-batched": "transformers pipeline (batch 64)",
     "dictionary": "Goldstein dictionary coder",

@@ -1,25 +1,34 @@
-"""Inference backends: PyTorch and ONNX Runtime, both fp32. Both take texts, return logits.
+"""Inference backends: ONNX Runtime (int8 or fp32) and PyTorch (fp32). All take texts, return logits.
 
 Tokenisation uses the fast ``tokenizers`` library directly, so the ONNX path needs neither
-torch nor transformers.
+torch nor transformers. ``onnx`` runs the int8 export (``model.int8.onnx``) when the model
+ships one and it passes a self-check on this CPU, else the fp32 export; ``onnx-fp32`` always
+runs the fp32 export, which matches torch to 1e-5.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Optional, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["Backend", "load_backend", "ONNX_FILE", "BACKENDS"]
+__all__ = ["Backend", "load_backend", "ONNX_FILE", "INT8_FILE", "BACKENDS"]
 
 ONNX_FILE = "model.onnx"
-BACKENDS = ("auto", "onnx", "torch")
+INT8_FILE = "model.int8.onnx"
+BACKENDS = ("auto", "onnx", "onnx-fp32", "torch")
+# Largest probability difference from the torch model allowed on the check sentences stored in
+# the metadata before the int8 graph is refused. On CPUs with VNNI the test split's largest
+# difference is 0.075; int16 saturation in int8 kernels of CPUs without VNNI would be far larger.
+INT8_CHECK_TOLERANCE = 0.1
 
 
 class Backend(Protocol):
     name: str
+    precision: str
 
     def logits(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -43,6 +52,7 @@ def _encode(tok, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 class TorchBackend:
     name = "torch"
+    precision = "fp32"
 
     def __init__(self, path: Path, meta: dict[str, Any], threads: Optional[int] = None):
         try:
@@ -64,16 +74,18 @@ class TorchBackend:
 
 
 class OnnxBackend:
-    name = "onnx"
+    """One ONNX Runtime session; ``name`` is the ``backend=`` value that loads this same graph."""
 
-    def __init__(self, path: Path, meta: dict[str, Any], threads: Optional[int] = None):
+    def __init__(self, path: Path, meta: dict[str, Any], threads: Optional[int] = None, *, int8: bool = False):
         import onnxruntime as ort
+
+        self.name, self.precision = ("onnx", "int8") if int8 else ("onnx-fp32", "fp32")
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(path / (INT8_FILE if int8 else ONNX_FILE)), opts, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tok = _tokenizer(path, int(meta["max_length"]))
 
@@ -93,11 +105,40 @@ def _has_onnxruntime() -> bool:
     return True
 
 
+def int8_check(backend: Backend, meta: dict[str, Any]) -> float:
+    """Largest probability difference from the torch reference on the metadata's check sentences."""
+    check = meta["onnx_int8"]
+    t = float(meta["temperature"])
+    got, want = backend.logits(check["texts"]) / t, np.asarray(check["torch_logits"], dtype=np.float64) / t
+
+    def softmax(z):
+        e = np.exp(z - z.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+
+    return float(np.abs(softmax(got) - softmax(want)).max())
+
+
+def _int8_or_none(path: Path, meta: dict[str, Any], threads: Optional[int]) -> Optional[Backend]:
+    if not ((path / INT8_FILE).is_file() and "onnx_int8" in meta):
+        return None
+    int8 = OnnxBackend(path, meta, threads, int8=True)
+    diff = int8_check(int8, meta)
+    if diff > INT8_CHECK_TOLERANCE:
+        warnings.warn(f"{path / INT8_FILE} differs from the torch model by {diff:.3f} in probability on its check "
+                      f"sentences on this CPU (allowed {INT8_CHECK_TOLERANCE}); using the fp32 export instead "
+                      "(backend='onnx-fp32' skips this check)", RuntimeWarning, stacklevel=3)
+        return None
+    return int8
+
+
 def load_backend(path: Path, meta: dict[str, Any], *, backend: str = "auto", threads: Optional[int] = None) -> Backend:
     if backend not in BACKENDS:
         raise ValueError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
-    onnx_ready = (path / ONNX_FILE).is_file() and _has_onnxruntime()
-    if backend == "onnx" or (backend == "auto" and onnx_ready):
+    onnx_ready = _has_onnxruntime() and ((path / ONNX_FILE).is_file() or (path / INT8_FILE).is_file())
+    if backend in ("onnx", "onnx-fp32") or (backend == "auto" and onnx_ready):
+        int8 = _int8_or_none(path, meta, threads) if backend != "onnx-fp32" else None
+        if int8 is not None:
+            return int8
         if not (path / ONNX_FILE).is_file():
             raise FileNotFoundError(
                 f"{path / ONNX_FILE} not found; export it with `python training/export_onnx.py {path}` or use backend='torch'")

@@ -286,7 +286,9 @@ def load(path: Union[str, Path, None] = None, *, backend: str = "auto", threads:
     """Load a stance model: the shipped one by default.
 
     ``backend``: "auto" (ONNX Runtime if the model ships an ONNX file and onnxruntime is
-    installed, else PyTorch), "onnx" or "torch". ``threads``: CPU threads for inference.
+    installed, else PyTorch), "onnx" (the int8 export if the model ships one and it passes its
+    self-check on this CPU, else fp32), "onnx-fp32" (matches torch to 1e-5) or "torch".
+    ``threads``: CPU threads for inference.
     """
     return Scorer.from_pretrained(path, backend=backend, threads=threads)
 

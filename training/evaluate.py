@@ -3,7 +3,7 @@
     python training/evaluate.py models/stance-minilm [--dataset build/dataset] [--data ../shared/data] [--write]
     python training/evaluate.py build/model --split dev --no-baselines   # choosing between candidates
 
-One table, same test split, for: (a) our model (and its ONNX export, if present),
+One table, same test split, for: (a) our model (and its ONNX exports, fp32 and int8, if present),
 (b) a Goldstein/CAMEO dictionary coder built from lexicons/ (what GDELT-style coders do),
 (c) VADER compound sentiment, (d) TF-IDF + logistic regression trained on the same train split,
 (e) zero-shot: cosine of the base encoder's embedding to label descriptions.
@@ -297,13 +297,14 @@ def main(argv=None) -> None:
     test_ids = {r["article_id"] for r in test if r["kind"] == "article"}
 
     systems: dict[str, object] = {}
-    for backend in ("torch", "onnx"):
+    for backend in ("torch", "onnx-fp32", "onnx"):
         try:
             sc = stance.load(args.model, backend=backend)
         except (FileNotFoundError, ImportError):
             continue
-        name = f"stance ({_encoder_name(sc.meta)}, {'fp32 torch' if backend == 'torch' else 'ONNX'})"
-        systems[name] = sc.predict_proba
+        runtime = "torch" if backend == "torch" else "ONNX"
+        name = f"stance ({_encoder_name(sc.meta)}, {sc.backend.precision} {runtime})"
+        systems.setdefault(name, sc.predict_proba)  # "onnx" without an int8 file is the fp32 graph again
     if not args.no_baselines:
         systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
         systems["VADER compound"] = vader_predict

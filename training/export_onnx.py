@@ -1,13 +1,17 @@
-"""Export a stance model directory to ONNX (model.onnx beside the safetensors).
+"""Export a stance model directory to ONNX (model.onnx beside the safetensors; --int8 adds model.int8.onnx).
 
-    python training/export_onnx.py models/stance-minilm [--check build/dataset]
+    python training/export_onnx.py models/stance-minilm [--int8] [--check]
 
-fp32 arithmetic with the weights stored in fp16 (45 MB). With --check, reports label
-agreement and the largest probability difference against the torch backend on the test
-split (targets: >= 99 % agreement, <= 0.03 max difference).
+model.onnx: fp32 arithmetic with the weights stored in fp16 (45 MB). model.int8.onnx: int8
+MatMuls with per-row activation scales and SmoothQuant, calibrated on training sentences of
+--dataset (see ``training/quantize_int8.py``); its check sentences and their torch logits go
+into stance.json so that loading can refuse it on a CPU where it misbehaves. With --check,
+reports label agreement and the largest probability difference against the torch backend on
+the test split (targets: >= 99 % agreement, <= 0.03 max difference).
 
-Why not int8 (measured on the v2 test split, 1,241 sentences, and 2,000 VOA sentences for
-speed, 2 threads, one run, on an AVX2 AMD EPYC without VNNI):
+Earlier int8 attempts (measured on the v2 test split, 1,241 sentences, and 2,000 VOA sentences for
+speed, 2 threads, one run, on the project's 2-core AMD EPYC; that
+session's notes said AVX2 without VNNI, the machine of 2026-12-03 lists AVX-512 VNNI):
 - dynamic int8 (``quantize_dynamic``, per-channel weights): 1.5x the fp32 speed, but 96.6 %
   agreement and max difference 0.32 — and its activation scale is taken over the whole
   batch, so a sentence's score changes with the sentences batched beside it;
@@ -28,13 +32,20 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from stance.backends import ONNX_FILE  # noqa: E402
-from stance.model_dir import read_metadata  # noqa: E402
+sys.path.insert(0, str(ROOT / "training"))
+from stance.backends import INT8_FILE, ONNX_FILE  # noqa: E402
+from stance.model_dir import read_metadata, write_metadata  # noqa: E402
+
+# Training sentences that set the int8 activation ranges (512 and 256 measured the same).
+CALIBRATION_SENTENCES = 512
+# Sentences whose torch logits are stored for the load-time int8 self-check.
+CHECK_SENTENCES = 16
 
 
 def _store_fp16(model, min_size: int = 1024) -> None:
@@ -59,12 +70,10 @@ def _store_fp16(model, min_size: int = 1024) -> None:
     onnx.checker.check_model(model)
 
 
-def export(model_dir: Path) -> Path:
-    import onnx
+def _export_fp32(model_dir: Path, out: Path) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    read_metadata(model_dir)
     # Eager attention, and a dummy batch with padding: with an all-ones mask the tracer may
     # drop the mask from the graph, and padded batches would then score differently.
     model = AutoModelForSequenceClassification.from_pretrained(
@@ -72,40 +81,89 @@ def export(model_dir: Path) -> Path:
     ids = torch.ones((2, 16), dtype=torch.long)
     mask = torch.ones((2, 16), dtype=torch.long)
     mask[1, 9:] = 0
+    torch.onnx.export(
+        model, (ids, mask), str(out), input_names=["input_ids", "attention_mask"], output_names=["logits"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                      "logits": {0: "batch"}},
+        opset_version=17, dynamo=False)
+
+
+def export(model_dir: Path, *, int8: bool = False, dataset: Optional[Path] = None) -> list[Path]:
+    """Write model.onnx (and with ``int8``, model.int8.onnx plus its check into stance.json)."""
+    import onnx
+
+    meta = read_metadata(model_dir)
+    if int8 and dataset is None:
+        raise ValueError("--int8 needs --dataset (its train split calibrates the activation ranges)")
+    written = []
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model.onnx"
-        torch.onnx.export(
-            model, (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                          "logits": {0: "batch"}},
-            opset_version=17, dynamo=False)
+        _export_fp32(model_dir, fp32)
         graph = onnx.load(str(fp32))
-    _store_fp16(graph)
-    out = model_dir / ONNX_FILE
-    onnx.save(graph, str(out))
-    return out
+        _store_fp16(graph)
+        onnx.save(graph, str(model_dir / ONNX_FILE))
+        written.append(model_dir / ONNX_FILE)
+        if int8:
+            meta["onnx_int8"] = _export_int8(model_dir, meta, fp32, dataset)
+            write_metadata(model_dir, meta)
+            written.append(model_dir / INT8_FILE)
+    return written
 
 
-def parity(model_dir: Path, dataset: Path) -> dict:
+def _export_int8(model_dir: Path, meta: dict, fp32: Path, dataset: Path) -> dict:
+    import onnx
+    import stance
+    from datasets import load_from_disk
+    from stance.backends import _encode, _tokenizer
+
+    from quantize_int8 import ALPHA, FFN_GROUPS, calibrate, encode_batches, quantise
+
+    train = load_from_disk(str(dataset))["train"]
+    rng = np.random.default_rng(0)
+    calib = [train[int(i)]["text"] for i in rng.choice(len(train), CALIBRATION_SENTENCES, replace=False)]
+    # The check sentences are stored in stance.json, so only public-domain text (VOA) qualifies.
+    voa = [r["text"] for r in train if r["source"] == "voa_team"]
+    check = [voa[int(i)] for i in rng.choice(len(voa), CHECK_SENTENCES, replace=False)]
+    tok = _tokenizer(model_dir, int(meta["max_length"]))
+    peak = calibrate(str(fp32), encode_batches(lambda t: _encode(tok, t), calib))
+    graph = onnx.load(str(fp32))
+    n = quantise(graph, peak)
+    _store_fp16(graph, min_size=100_000)  # the embeddings; int8 weights and their scales stay as they are
+    onnx.save(graph, str(model_dir / INT8_FILE))
+    torch_logits = stance.load(model_dir, backend="torch").backend.logits(check)
+    return {"file": INT8_FILE, "matmuls_int8": n, "alpha": ALPHA, "ffn_groups": FFN_GROUPS,
+            "calibration_sentences": CALIBRATION_SENTENCES, "texts": check,
+            "torch_logits": [[round(float(v), 6) for v in row] for row in torch_logits]}
+
+
+def parity(model_dir: Path, dataset: Path, backend: str = "onnx") -> dict:
+    """Label agreement and probability differences of ``backend`` against torch on the test split."""
     import stance
     from datasets import load_from_disk
 
     texts = list(load_from_disk(str(dataset))["test"]["text"])
     a = stance.load(model_dir, backend="torch").predict_proba(texts)
-    b = stance.load(model_dir, backend="onnx").predict_proba(texts)
-    return {"n": len(texts), "label_agreement": float((a.argmax(1) == b.argmax(1)).mean()),
-            "max_prob_diff": float(np.abs(a - b).max()), "mean_prob_diff": float(np.abs(a - b).mean())}
+    scorer = stance.load(model_dir, backend=backend)
+    b = scorer.predict_proba(texts)
+    alone = np.concatenate([scorer.predict_proba([t]) for t in texts[:200]])
+    return {"backend": f"{scorer.backend.name} ({scorer.backend.precision})", "n": len(texts),
+            "label_agreement": round(float((a.argmax(1) == b.argmax(1)).mean()), 4),
+            "max_prob_diff": round(float(np.abs(a - b).max()), 4), "mean_prob_diff": round(float(np.abs(a - b).mean()), 5),
+            "batch_vs_alone_max_diff": float(np.abs(alone - b[:200]).max())}
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path)
-    ap.add_argument("--check", type=Path, metavar="DATASET", help="report parity on this dataset's test split")
+    ap.add_argument("--int8", action="store_true", help="also write model.int8.onnx")
+    ap.add_argument("--dataset", type=Path, default=ROOT / "build" / "dataset")
+    ap.add_argument("--check", action="store_true", help="report parity against torch on --dataset's test split")
     args = ap.parse_args(argv)
-    out = export(args.model)
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    for out in export(args.model, int8=args.int8, dataset=args.dataset):
+        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     if args.check:
-        print(parity(args.model, args.check))
+        for backend in ("onnx-fp32", "onnx") if args.int8 else ("onnx-fp32",):
+            print(parity(args.model, args.dataset, backend))
 
 
 if __name__ == "__main__":

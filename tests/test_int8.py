@@ -1,0 +1,74 @@
+"""The int8 ONNX export (training/export_onnx.py --int8) and its load-time self-check, on a tiny model."""
+
+import json
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import stance
+from conftest import ROOT
+
+pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+sys.path.insert(0, str(ROOT / "training"))
+
+TEXTS = ["Relations thawed after the summit.", "Talks collapsed and troops massed on the border.",
+         "China and South Korea signed a trade deal.", "He spoke.",
+         "Pyongyang was not at the talks in Seoul with the United States and Russia on sanctions and peace."]
+
+
+@pytest.fixture(scope="module")
+def int8_dir(tiny_model_dir, tmp_path_factory):
+    from datasets import Dataset, DatasetDict
+
+    from export_onnx import export
+
+    path = tmp_path_factory.mktemp("int8") / "model"
+    stance.load(tiny_model_dir, backend="torch").save_pretrained(path)
+    rows = [{"text": f"{t} {i}", "source": "voa_team" if i % 2 else "plover"} for i in range(40) for t in TEXTS]
+    data = tmp_path_factory.mktemp("data") / "dataset"
+    DatasetDict({"train": Dataset.from_list(rows)}).save_to_disk(str(data))
+    import export_onnx
+    export_onnx.CALIBRATION_SENTENCES, export_onnx.CHECK_SENTENCES = 64, 8
+    export(path, int8=True, dataset=data)
+    return path
+
+
+def test_int8_is_chosen_and_close_to_torch(int8_dir):
+    int8 = stance.load(int8_dir, backend="onnx")
+    assert (int8.backend.name, int8.backend.precision) == ("onnx", "int8")
+    assert stance.load(int8_dir).backend.precision == "int8"  # auto prefers it
+    ref = stance.load(int8_dir, backend="torch").predict_proba(TEXTS)
+    assert np.abs(int8.predict_proba(TEXTS) - ref).max() <= 0.03
+    meta = json.loads((int8_dir / "stance.json").read_text())["onnx_int8"]
+    assert len(meta["texts"]) == 8 and meta["matmuls_int8"] == 6  # Q, K, V, attention out, FFN in, FFN out
+
+
+def test_int8_scores_do_not_depend_on_the_batch(int8_dir):
+    # Per-row activation scales: a sentence's score is its own, whatever is batched beside it.
+    sc = stance.load(int8_dir, backend="onnx")
+    alone = np.concatenate([sc.predict_proba([t]) for t in TEXTS])
+    assert np.abs(alone - sc.predict_proba(TEXTS, batch_size=64)).max() <= 1e-6
+
+
+def test_int8_failing_its_check_falls_back_to_fp32(int8_dir, tmp_path):
+    bad = tmp_path / "model"
+    stance.load(int8_dir, backend="torch").save_pretrained(bad)
+    meta = json.loads((bad / "stance.json").read_text())
+    meta["onnx_int8"]["torch_logits"] = [[9.0, -9.0, 0.0] for _ in meta["onnx_int8"]["texts"]]
+    (bad / "stance.json").write_text(json.dumps(meta))
+    with pytest.warns(RuntimeWarning, match="model.int8.onnx differs from the torch model"):
+        sc = stance.load(bad, backend="onnx")
+    assert (sc.backend.name, sc.backend.precision) == ("onnx-fp32", "fp32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert stance.load(bad, backend="onnx-fp32").backend.precision == "fp32"  # no check, no warning
+
+
+def test_int8_export_needs_a_dataset(tiny_model_dir):
+    from export_onnx import export
+
+    with pytest.raises(ValueError, match="--int8 needs --dataset"):
+        export(tiny_model_dir, int8=True, dataset=None)
