@@ -1,7 +1,7 @@
 """From sentence probabilities to an article's (or a pair's) score, label and evidence.
 
 Small pure functions with named constants, in the manner of VADER. Each sentence contributes
-its direction ``P(warming) - P(cooling)`` weighted by its relevance ``1 - P(neutral)``: a
+its direction ``P(warming) - P(cooling)`` weighted by its relevance ``(1 - P(neutral)) ** 2``: a
 background sentence the model calls neutral moves the article little, however long the article.
 The constants were chosen by ``training/tune_rollup.py`` on the team's article labels of the
 dev stories (train stories as a second opinion), never on the test stories.

@@ -287,7 +287,8 @@ def load(path: Union[str, Path, None] = None, *, backend: str = "auto", threads:
 
     ``backend``: "auto" (ONNX Runtime if the model ships an ONNX file and onnxruntime is
     installed, else PyTorch), "onnx" (the int8 export if the model ships one and it passes its
-    self-check on this CPU, else fp32), "onnx-fp32" (matches torch to 1e-5) or "torch".
+    self-check on this CPU, else fp32 with a warning), "onnx-int8" (int8 or an error),
+    "onnx-fp32" (matches torch to 1e-4) or "torch".
     ``threads``: CPU threads for inference.
     """
     return Scorer.from_pretrained(path, backend=backend, threads=threads)

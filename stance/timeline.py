@@ -3,7 +3,7 @@
 Reads the rows ``stance score -o SCORED.jsonl`` writes (.csv and .parquet too). Each article
 that names a pair contributes that pair's score (``pairs[PAIR]["score"]``, in [-1, 1]) with a
 weight, the pair's evidence weight ``pairs[PAIR]["confidence"]`` = m / (m + 1), where m is the
-summed relevance (1 - P(neutral)) of the article's sentences about the pair: an article that
+summed relevance ((1 - P(neutral)) squared, ``stance.rollup.relevance``) of the article's sentences about the pair: an article that
 mentions the pair in one background sentence counts little, one that is about the pair counts
 close to 1, and no single long article counts more than 1.
 

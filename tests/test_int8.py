@@ -9,6 +9,7 @@ import pytest
 
 import stance
 from conftest import ROOT
+from stance.backends import Int8Refused
 
 pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
@@ -31,14 +32,17 @@ def int8_dir(tiny_model_dir, tmp_path_factory):
     data = tmp_path_factory.mktemp("data") / "dataset"
     DatasetDict({"train": Dataset.from_list(rows)}).save_to_disk(str(data))
     import export_onnx
-    export_onnx.CALIBRATION_SENTENCES, export_onnx.CHECK_SENTENCES = 64, 8
-    export(path, int8=True, dataset=data)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(export_onnx, "CALIBRATION_SENTENCES", 64)
+        mp.setattr(export_onnx, "CHECK_SENTENCES", 8)
+        export(path, int8=True, dataset=data)
     return path
 
 
 def test_int8_is_chosen_and_close_to_torch(int8_dir):
     int8 = stance.load(int8_dir, backend="onnx")
-    assert (int8.backend.name, int8.backend.precision) == ("onnx", "int8")
+    assert (int8.backend.name, int8.backend.precision) == ("onnx-int8", "int8")
+    assert stance.load(int8_dir, backend="onnx-int8").backend.precision == "int8"
     assert stance.load(int8_dir).backend.precision == "int8"  # auto prefers it
     ref = stance.load(int8_dir, backend="torch").predict_proba(TEXTS)
     assert np.abs(int8.predict_proba(TEXTS) - ref).max() <= 0.03
@@ -62,13 +66,29 @@ def test_int8_failing_its_check_falls_back_to_fp32(int8_dir, tmp_path):
     with pytest.warns(RuntimeWarning, match="model.int8.onnx differs from the torch model"):
         sc = stance.load(bad, backend="onnx")
     assert (sc.backend.name, sc.backend.precision) == ("onnx-fp32", "fp32")
+    with pytest.raises(Int8Refused, match="differs from the torch model"):
+        stance.load(bad, backend="onnx-int8")  # strict: what Ray workers are given
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert stance.load(bad, backend="onnx-fp32").backend.precision == "fp32"  # no check, no warning
 
 
-def test_int8_export_needs_a_dataset(tiny_model_dir):
+def test_int8_that_cannot_load_falls_back(int8_dir, tmp_path):
+    broken = tmp_path / "model"
+    stance.load(int8_dir, backend="torch").save_pretrained(broken)
+    (broken / "model.int8.onnx").write_bytes(b"not an onnx graph")
+    with pytest.warns(RuntimeWarning, match="could not run here"):
+        assert stance.load(broken).backend.precision == "fp32"
+
+
+def test_export_without_int8_removes_a_stale_int8_graph(int8_dir, tmp_path):
     from export_onnx import export
 
+    copy = tmp_path / "model"
+    stance.load(int8_dir, backend="torch").save_pretrained(copy)
     with pytest.raises(ValueError, match="--int8 needs --dataset"):
-        export(tiny_model_dir, int8=True, dataset=None)
+        export(copy, int8=True, dataset=None)
+    export(copy)
+    assert not (copy / "model.int8.onnx").exists()
+    assert "onnx_int8" not in json.loads((copy / "stance.json").read_text())
+    assert stance.load(copy).backend.precision == "fp32"

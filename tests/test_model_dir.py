@@ -53,7 +53,7 @@ def test_label_order_must_match_config(model_copy):
 
 
 def test_unknown_backend(tiny_model_dir):
-    with pytest.raises(ValueError, match="not one of auto, onnx, onnx-fp32, torch"):
+    with pytest.raises(ValueError, match="not one of auto, onnx, onnx-int8, onnx-fp32, torch"):
         stance.load(tiny_model_dir, backend="tensorflow")
 
 

@@ -105,8 +105,11 @@ def export(model_dir: Path, *, int8: bool = False, dataset: Optional[Path] = Non
         written.append(model_dir / ONNX_FILE)
         if int8:
             meta["onnx_int8"] = _export_int8(model_dir, meta, fp32, dataset)
-            write_metadata(model_dir, meta)
             written.append(model_dir / INT8_FILE)
+        else:  # an int8 graph left from other weights must not outlive them
+            (model_dir / INT8_FILE).unlink(missing_ok=True)
+            meta.pop("onnx_int8", None)
+        write_metadata(model_dir, meta)
     return written
 
 
@@ -136,7 +139,7 @@ def _export_int8(model_dir: Path, meta: dict, fp32: Path, dataset: Path) -> dict
             "torch_logits": [[round(float(v), 6) for v in row] for row in torch_logits]}
 
 
-def parity(model_dir: Path, dataset: Path, backend: str = "onnx") -> dict:
+def parity(model_dir: Path, dataset: Path, backend: str = "onnx-int8") -> dict:
     """Label agreement and probability differences of ``backend`` against torch on the test split."""
     import stance
     from datasets import load_from_disk
@@ -162,7 +165,7 @@ def main(argv=None) -> None:
     for out in export(args.model, int8=args.int8, dataset=args.dataset):
         print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     if args.check:
-        for backend in ("onnx-fp32", "onnx") if args.int8 else ("onnx-fp32",):
+        for backend in ("onnx-fp32", "onnx-int8") if args.int8 else ("onnx-fp32",):
             print(parity(args.model, args.dataset, backend))
 
 
