@@ -20,7 +20,7 @@ sentences), one run each, from a one-off script: per-tensor dynamic 96.2 % / 0.4
 98.6 % / 0.18; + SmoothQuant 98.6 % / 0.14; + FFN output in 4 groups 99.4 % / 0.075 (this file;
 ``export_onnx.py --check`` reproduces it); FFN output left fp32 99.8 % / 0.058 but clearly
 slower in the same loop; 7-bit weights (the usual guard against int16 saturation on CPUs
-without VNNI) 98.8 %. Speed: ``benchmarks/speed.py`` (1.2x the fp32 graph there).
+without VNNI) 98.8 %. Speed: ``benchmarks/speed.py`` (1.15-1.4x the fp32 graph there, two runs).
 """
 
 from __future__ import annotations
