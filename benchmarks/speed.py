@@ -72,22 +72,17 @@ def worker(kind: str, data: Path, threads: int, repeat: int) -> dict:
     # Import + load is timed from the child's first line for every contender: what a user waits
     # for before the first result, minus interpreter start-up.
     t0 = time.perf_counter()
-    if kind.startswith("stance"):
+    if kind.startswith(("stance", "model")):
         import stance
 
         scorer = stance.load(MODEL, backend=kind.split("-", 1)[1], threads=threads)
         load_s = time.perf_counter() - t0
-        arts = load_articles(data)
-        n_sent = sum(len(stance.split_sentences(a["text"])) for a in arts)
-        run = lambda: list(scorer.pipe(arts))  # noqa: E731
-    elif kind.startswith("model"):
-        import stance
-
-        scorer = stance.load(MODEL, backend=kind.split("-", 1)[1], threads=threads)
-        load_s = time.perf_counter() - t0
-        sents = _sentences(data)
-        n_sent, arts = len(sents), load_articles(data)
-        run = lambda: scorer.predict_proba(sents)  # noqa: E731
+        arts, sents = load_articles(data), _sentences(data)
+        n_sent = len(sents)
+        if kind.startswith("stance"):
+            run = lambda: list(scorer.pipe(arts))  # noqa: E731
+        else:
+            run = lambda: scorer.predict_proba(sents)  # noqa: E731
     elif kind.startswith("pipeline"):
         import torch
         from transformers import pipeline

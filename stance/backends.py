@@ -108,17 +108,18 @@ def _has_onnxruntime() -> bool:
     return True
 
 
+def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Calibrated probabilities from logits, row by row (float64, max-shifted)."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def int8_check(backend: Backend, meta: dict[str, Any]) -> float:
     """Largest probability difference from the torch reference on the metadata's check sentences."""
-    check = meta["onnx_int8"]
-    t = float(meta["temperature"])
-    got, want = backend.logits(check["texts"]) / t, np.asarray(check["torch_logits"], dtype=np.float64) / t
-
-    def softmax(z):
-        e = np.exp(z - z.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True)
-
-    return float(np.abs(softmax(got) - softmax(want)).max())
+    check, t = meta["onnx_int8"], float(meta["temperature"])
+    return float(np.abs(softmax(backend.logits(check["texts"]), t) - softmax(check["torch_logits"], t)).max())
 
 
 class Int8Refused(RuntimeError):

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import rollup
 from .actors import article_actors, sentence_pairs
-from .backends import Backend, load_backend
+from .backends import Backend, load_backend, softmax
 from .clauses import clause_pairs, split_clauses
 from .model_dir import LABELS, default_model_path, read_metadata
 from .results import Actor, ArticleScore, ClauseScore, DyadScore, SentenceScore
@@ -80,13 +80,6 @@ def as_article(item: ArticleLike, index: int = 0) -> Article:
                     f"got {type(item).__name__}")
 
 
-def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
-    z = logits.astype(np.float64) / temperature
-    z -= z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def _dedupe_key(text: str) -> str:
     return " ".join(text.split()).lower()
 
@@ -130,7 +123,7 @@ class Scorer:
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             logits = self.backend.logits([texts[i] for i in idx])
-            out[idx] = _softmax(logits, self.temperature)[:, self._columns]
+            out[idx] = softmax(logits, self.temperature)[:, self._columns]
         return out
 
     def score_sentences(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[SentenceScore]:

@@ -22,20 +22,18 @@ TEXTS = ["Relations thawed after the summit.", "Talks collapsed and troops masse
 
 @pytest.fixture(scope="module")
 def int8_dir(tiny_model_dir, tmp_path_factory):
+    import export_onnx
     from datasets import Dataset, DatasetDict
-
-    from export_onnx import export
 
     path = tmp_path_factory.mktemp("int8") / "model"
     stance.load(tiny_model_dir, backend="torch").save_pretrained(path)
     rows = [{"text": f"{t} {i}", "source": "voa_team" if i % 2 else "plover"} for i in range(40) for t in TEXTS]
     data = tmp_path_factory.mktemp("data") / "dataset"
     DatasetDict({"train": Dataset.from_list(rows)}).save_to_disk(str(data))
-    import export_onnx
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(export_onnx, "CALIBRATION_SENTENCES", 64)
         mp.setattr(export_onnx, "CHECK_SENTENCES", 8)
-        export(path, int8=True, dataset=data)
+        export_onnx.export(path, int8=True, dataset=data)
     return path
 
 

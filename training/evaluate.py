@@ -290,6 +290,7 @@ def main(argv=None) -> None:
 
     import stance
     from datasets import load_from_disk
+    from stance.backends import Int8Refused
 
     ds = load_from_disk(str(args.dataset))
     test, train = list(ds[args.split]), list(ds["train"])
@@ -297,14 +298,13 @@ def main(argv=None) -> None:
     test_ids = {r["article_id"] for r in test if r["kind"] == "article"}
 
     systems: dict[str, object] = {}
-    for backend in ("torch", "onnx-fp32", "onnx"):
+    for backend in ("torch", "onnx-fp32", "onnx-int8"):
         try:
             sc = stance.load(args.model, backend=backend)
-        except (FileNotFoundError, ImportError):
+        except (FileNotFoundError, ImportError, Int8Refused):
             continue
         runtime = "torch" if backend == "torch" else "ONNX"
-        name = f"stance ({_encoder_name(sc.meta)}, {sc.backend.precision} {runtime})"
-        systems.setdefault(name, sc.predict_proba)  # "onnx" without an int8 file is the fp32 graph again
+        systems[f"stance ({_encoder_name(sc.meta)}, {sc.backend.precision} {runtime})"] = sc.predict_proba
     if not args.no_baselines:
         systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
         systems["VADER compound"] = vader_predict
