@@ -5,14 +5,17 @@ the Phoenix dictionary, MIT, plus the team's additions) maps names, short forms,
 capitals, seats of power, state bodies and office-holders (with their dates in office) to
 ISO 3166 alpha-3 codes. Matching is longest-phrase-first over tokens, and context rules remove
 the classic false hits (Turkey the bird, Georgia the US state, Jordan or Chad as a first name,
-China in "South China Sea", a capital inside a university's name).
+China in "South China Sea", a capital inside a university's name, a city named as the place where
+something happens: "a rally in Toronto", "talks in Beijing on Monday").
 
 :func:`article_actors` reads a whole article and adds what only the article can resolve:
 "the North" and "the South" in a Korea story, "the mainland" in a Taiwan story, a leader's
-surname after the full name ("Kim" after "Kim Jong-un"), "the country" or "the government"
+surname after the full name ("Kim" after "Kim Jong-un"), an official the gazetteer does not list
+but the article introduces by title ("Frantz Exantus, Haiti's secretary of state", then
+"Exantus said"), "the country" or "the government"
 for the state the story is about, and "both countries" or "the two sides" for its main pair.
 
->>> [(a.code, a.text) for a in find_actors("Pyongyang's envoy met Xi Jinping in Beijing.")]
+>>> [(a.code, a.text) for a in find_actors("Pyongyang's envoy met Xi Jinping as Beijing looked on.")]
 [('PRK', "Pyongyang's"), ('CHN', 'Xi Jinping'), ('CHN', 'Beijing')]
 """
 
@@ -63,6 +66,17 @@ _INSTITUTION = frozenset("university institute college school marshall charter".
 # A city followed by one of these names a meeting or a deal held there, not a party to it
 # ("the Hanoi Summit", "the Doha agreement", "the Paris climate pact").
 _VENUE_NEXT = frozenset("summit talks agreement agreements accord accords pact process charter declaration format conference".split())
+# A city or region named as where something happens is a place, not the state ("a news conference
+# in Toronto.", "a user from northern Hebei Province", "east Jerusalem"): a place word after the
+# name, a compass word before it, or a locative preposition before it with the name ending its
+# phrase (so "in Chinese hands" and "at Chinese ports" keep their demonym).
+_PLACE_NEXT = frozenset("province provinces state states city region district county prefecture".split())
+_COMPASS = frozenset("east west north south northern southern eastern western central northeastern "
+                     "northwestern southeastern southwestern".split())
+_LOCATIVE = frozenset("in at near outside".split())
+# "the Somali city of Beledweyne", "the Village de Dieu slum of Port-au-Prince".
+_PLACE_OF = frozenset("city town village slum slums outskirts streets suburb suburbs district neighborhood neighbourhood".split())
+_PHRASE_END = frozenset("and or on in of to for with where when who which that last this".split())
 # After a nationality, these name a language, not the state ("its French acronym MSF").
 _LANGUAGE_NEXT = frozenset("acronym acronyms language speaking speakers translation".split())
 
@@ -79,6 +93,15 @@ class Gazetteer:
                 self.table.setdefault(tokens[0], []).append((tokens, code, start, end, kind or "name"))
         for entries in self.table.values():
             entries.sort(key=lambda e: -len(e[0]))
+        # Aliases that spell the state's own name or demonym ("Bosnia", "Chinese") rather than a
+        # city or region in it: they share the first four letters of one of the state's names.
+        stems: dict[str, set[str]] = {}
+        for entries in self.table.values():
+            for tokens, code, _, _, kind in entries:
+                if kind == "state":
+                    stems.setdefault(code, set()).add(tokens[0][:4])
+        self.name_like = {(tokens, code) for entries in self.table.values() for tokens, code, _, _, kind in entries
+                          if kind == "alias" and tokens[0][:4] in stems.get(code, ())}
 
     @classmethod
     def from_file(cls, path: Path = _GAZETTEER) -> "Gazetteer":
@@ -141,6 +164,22 @@ def _venue(sentence: str, tokens: list[re.Match[str]], norms: list[str], j: int)
     return False
 
 
+def _place(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int, n: int) -> bool:
+    """The city or region at tokens i..i+n names where something happens (see _PLACE_NEXT)."""
+    end = i + n
+    after = _gap(sentence, tokens, end - 1, end) if end < len(tokens) else ""
+    if end < len(tokens) and norms[end] in _PLACE_NEXT and after == " ":
+        return True
+    if i > 0 and tokens[i - 1].group(0) in _COMPASS and _gap(sentence, tokens, i - 1, i) == " ":
+        return True
+    if i > 1 and norms[i - 1] == "of" and norms[i - 2] in _PLACE_OF:
+        return True
+    if i == 0 or tokens[i - 1].group(0) not in _LOCATIVE or _gap(sentence, tokens, i - 1, i) != " ":
+        return False
+    # The name ends its phrase: punctuation, the end, or a function word follows.
+    return end >= len(tokens) or after.strip() not in ("", "-", "'", "’") or norms[end] in _PHRASE_END
+
+
 def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int, n: int, kind: str) -> bool:
     """Context rules for names that are often not the state."""
     first = norms[i]
@@ -171,6 +210,8 @@ def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: 
         if nxt_norm == "service" and prev_norm == "voa":  # "VOA's Somali Service": a language desk
             return True
         if nxt_norm in _LANGUAGE_NEXT and after.strip() in ("", "-"):
+            return True
+        if nxt_norm == "new" and i + n + 1 < len(tokens) and norms[i + n + 1] == "year":  # "Chinese New Year"
             return True
         if kind == "alias" and _venue(sentence, tokens, norms, i + n):
             return True
@@ -208,6 +249,8 @@ def _matches(sentence: str, date: Optional[str], gaz: Gazetteer):
             if tuple(norms[i : i + n]) != phrase or not _in_office(start, end, date, kind):
                 continue
             if _false_hit(sentence, tokens, norms, i, n, kind):
+                continue
+            if kind == "alias" and (phrase, code) not in gaz.name_like and _place(sentence, tokens, norms, i, n):
                 continue
             out.append((i, n, code, kind))
             matched = n
@@ -255,6 +298,27 @@ _US_BODIES = re.compile(
     r"\b(?:Congress(?:['’]s?)?(?! [Pp]arty)|Capitol Hill|[Tt]he Senate(?! of)|"
     r"[Tt]he Oval Office)(?![\w-])")
 _SURNAME_FIRST = frozenset({"CHN", "PRK", "KOR", "TWN"})  # family name first: "Kim" of Kim Jong-un
+# Officials the gazetteer cannot list (spokespeople, deputy ministers, generals) are learnt from
+# the article: a name right after "<state> <title>" ("Turkish presidential adviser Mesut Casin",
+# "White House press secretary Karoline Leavitt") or right before ", <state>'s <title>" / ", <title>
+# of the <state> ..." ("Frantz Exantus, Haiti's secretary of state"); the name and its later
+# surname ("Casin said") then stand for that state. The title must end in one of these words...
+_OFFICE = frozenset("""adviser advisor minister secretary spokesperson spokesman spokeswoman ambassador envoy
+    lawmaker senator congressman congresswoman legislator general commander director chief official
+    president premier chancellor governor deputy undersecretary negotiator representative attorney
+    """.split())
+# ... and hold none of these (not officials of the state, or not now).
+_NOT_OFFICE = frozenset("former ex opposition rebel dissident analyst professor expert activist late retired".split())
+_NAME = re.compile(r"[A-Z][a-zÀ-ɏ'’-]+(?: (?:al-|el-|bin |de |van )?[A-Z][a-zÀ-ɏ'’-]+){1,3}")
+# Words of a title between the state and the name, at most.
+_TITLE_WORDS = 4
+_WORD = re.compile(r"[\w'’-]+")
+# Capitalised words that open a sentence or a date, not a name ("On Friday, French President ...").
+_NOT_NAME_START = frozenset("""On In At By The This That Last Next Early Late But And Monday Tuesday Wednesday Thursday
+    Friday Saturday Sunday January February March April May June July August September October November
+    December""".split())
+# After "<title> of the <state>", a body of the state (not "the Syrian Center for ...").
+_STATE_BODY = frozenset("military army navy government ministry department armed air police parliament foreign forces".split())
 
 
 def _add_actor(acts: list[Actor], new: Actor) -> None:
@@ -278,6 +342,46 @@ def _focus(counts: Counter, recent: list[str]) -> Optional[str]:
         if counts[code] * 2 >= top:
             return code
     return counts.most_common(1)[0][0]
+
+
+def _officials(sent: str, acts: Sequence[Actor], off: int) -> list[tuple[str, int, int]]:
+    """(code, start, end) of the office-holders this sentence introduces (see _OFFICE)."""
+    found = []
+    for m in _NAME.finditer(sent):
+        s, e = m.start(), m.end()
+        if m.group(0).split()[0] in _NOT_NAME_START or any(a.start - off < e and s < a.end - off for a in acts):
+            continue  # "On Friday"; or the gazetteer already read these words
+        before = [a for a in acts if a.end - off <= s]
+        if before:  # "<state> <title> Name": only title words between
+            a = before[-1]
+            words = _WORD.findall(sent[a.end - off:s])
+            lead = [w.lower() for w in _WORD.findall(sent[:a.start - off])[-2:]]
+            if 0 < len(words) <= _TITLE_WORDS and words[-1].lower() in _OFFICE and not re.search(r"[,;:()\"“”]", sent[a.end - off:s]) \
+                    and not any(w.lower() in _NOT_OFFICE for w in words + lead):
+                found.append((a.code, s, e))
+                continue
+        if not sent.startswith(", ", e):
+            continue
+        rest = sent[e + 2:]
+        # "Name, <state>'s <title>": the state opens the apposition, a title follows.
+        first = [a for a in acts if a.start - off in (e + 2, e + 6) and (a.start - off == e + 2 or rest.startswith("the "))]
+        if first:
+            words = [w.lower() for w in _WORD.findall(sent[first[0].end - off:])[:4]]
+            if any(w in _OFFICE for w in words) and not any(w in _NOT_OFFICE for w in words):
+                found.append((first[0].code, s, e))
+            continue
+        # "Name, <title> of the <state> [military]": the state ends the apposition or names a body.
+        m2 = re.match(r"((?:[\w'’-]+ ){1,4})of (?:the )?", rest)
+        if m2 and any(w.lower() in _OFFICE for w in m2.group(1).split()) and \
+                not any(w.lower() in _NOT_OFFICE for w in m2.group(1).split()):
+            at = e + 2 + m2.end()
+            state = [a for a in acts if a.start - off == at]
+            if state:
+                nxt = _WORD.match(sent[state[0].end - off:].lstrip(" '’s"))
+                if not sent[state[0].end - off:].strip() or sent[state[0].end - off] in ",.;" or \
+                        (nxt and nxt.group(0).lower() in _STATE_BODY):
+                    found.append((state[0].code, s, e))
+    return found
 
 
 def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, date: Optional[str] = None,
@@ -310,6 +414,10 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
                 acts.append(Actor(code, sent[s:e], off + s, off + e))
             if kind == "person" and n >= 2:
                 surnames.setdefault(norms[i] if code in _SURNAME_FIRST else norms[i + n - 1], code)
+        for code, s, e in _officials(sent, acts, off):
+            acts.append(Actor(code, sent[s:e], off + s, off + e))
+            surnames.setdefault(_norm(sent[s:e].split()[-1]), code)
+        acts.sort(key=lambda a: a.start)
         named.append(acts)
     everywhere = Counter(title_codes) + Counter(a.code for acts in named for a in acts)
     korea = everywhere["PRK"] + everywhere["KOR"] > 0

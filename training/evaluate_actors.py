@@ -17,10 +17,20 @@ against the ConfliBERT actor spans.
      naming one state is paired with its counterpart) plus those detected. This is what the
      per-pair roll-up uses; implied states are the pair rule's job, not the gazetteer's.
 
-2. Main pair: ``main_pair`` against the team's article labels (voa_articles_b*.jsonl) naming
+2. State mentions (training/annotations/voa_{dev,test}_mentions_*.jsonl, codebook MENTIONS.md):
+   the words of each sentence that name a state (names, demonyms, capitals standing for the
+   state, office-holders, state bodies, "the country"/"both sides"), written by annotators who
+   did not see our output, for 407 sentences of train/dev stories (used to develop the rules)
+   and all 803 sentences of the 26 test stories (not used for development). Implied states
+   ("He said") are not mentions: this is the detection measure the gazetteer and rules answer
+   for. Scored per sentence (the set of codes) and per mention (same code, overlapping
+   characters). Where a second annotator labelled the same sentences
+   (voa_test_mentions_1_second.jsonl), their agreement is printed as the ceiling.
+
+3. Main pair: ``main_pair`` against the team's article labels (voa_articles_b*.jsonl) naming
    two states, on train+dev and on test stories.
 
-3. ConfliBERT actor spans (labelled/cameo_ner_{train,test}.txt, GPL-3.0: read here, never
+4. ConfliBERT actor spans (labelled/cameo_ner_{train,test}.txt, GPL-3.0: read here, never
    copied into the repository). Each Source/Target/other span is mapped to states two ways:
 
    * **gazetteer lookup** (train and test): every gazetteer phrase found in the span's words,
@@ -55,6 +65,7 @@ import re
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -128,6 +139,68 @@ def score_main_pair(stories: list[dict]) -> dict[str, list[int]]:
             o = out.setdefault(g, [0, 0])
             o[0] += main == gold
             o[1] += 1
+    return out
+
+
+# -- state mentions (codebook training/annotations/MENTIONS.md) -------------------------------------
+MENTION_FILES = {"dev": ["voa_dev_mentions_3.jsonl"], "test": ["voa_test_mentions_1.jsonl", "voa_test_mentions_2.jsonl"]}
+SECOND_ANNOTATOR = ("voa_test_mentions_1.jsonl", "voa_test_mentions_1_second.jsonl")
+
+
+def load_mentions(stories: list[dict], names: list[str]) -> dict[tuple[str, int], list[tuple[str, int, int]]]:
+    """(story, sentence) -> the annotated mentions as (code, start, end) in the sentence."""
+    sys.path.insert(0, str(ROOT / "training" / "annotations"))
+    from check_mentions import occurrence
+
+    text = {(s["id"], i): t for s in stories for i, t in enumerate(s["sentences"])}
+    out: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
+    for name in names:
+        for line in open(ROOT / "training" / "annotations" / name, encoding="utf-8"):
+            r = json.loads(line)
+            key = (r["story_id"], r["sent_idx"])
+            spans = []
+            for m in r["mentions"]:
+                start = occurrence(text[key], m["text"], int(m.get("nth", 0)))
+                if start < 0:
+                    raise ValueError(f"{name}: {key}: mention {m['text']!r} is not in the sentence")
+                spans.append((m["code"], start, start + len(m["text"])))
+            out[key] = spans
+    return out
+
+
+def mention_agreement(stories: list[dict]) -> Optional[tuple[int, list[int]]]:
+    """Sentences and (both, first only, second only) state counts of two annotators, if present."""
+    first, second = SECOND_ANNOTATOR
+    if not (ROOT / "training" / "annotations" / second).exists():
+        return None
+    a, b = load_mentions(stories, [first]), load_mentions(stories, [second])
+    counts = [0, 0, 0]
+    for key in b:
+        x, y = {c for c, _, _ in a[key]}, {c for c, _, _ in b[key]}
+        for k, n in enumerate((len(x & y), len(x - y), len(y - x))):
+            counts[k] += n
+    return len(b), counts
+
+
+def score_mentions(stories: list[dict], gold: dict[tuple[str, int], list[tuple[str, int, int]]]) -> dict[str, list[int]]:
+    """(tp, fp, fn) for the states named per sentence ("states") and for mentions matched by code
+    and overlapping characters ("mentions"), over the annotated sentences."""
+    out = {"sentences": [0], "states": [0, 0, 0], "mentions": [0, 0, 0]}
+    for story in stories:
+        if (story["id"], 0) not in gold:
+            continue
+        acts, _ = detect(story)
+        for i, found in enumerate(acts):
+            want = gold[(story["id"], i)]
+            out["sentences"][0] += 1
+            pred, true = {a.code for a in found}, {c for c, _, _ in want}
+            for k, n in enumerate((len(pred & true), len(pred - true), len(true - pred))):
+                out["states"][k] += n
+            hit = lambda a, m: a.code == m[0] and a.start < m[2] and m[1] < a.end  # noqa: E731
+            tp = sum(any(hit(a, m) for m in want) for a in found)
+            out["mentions"][0] += tp
+            out["mentions"][1] += len(found) - tp
+            out["mentions"][2] += sum(not any(hit(a, m) for a in found) for m in want)
     return out
 
 
@@ -252,6 +325,18 @@ def main(argv=None) -> None:
         (p1, r1), (p2, r2) = _prf(*o["det"]), _prf(*o["pair"])
         print(f"{g:<10} {o['stories']:>3} {o['sentences']:>5} | {p1:>11.3f} {r1:>5.3f} {'/'.join(map(str, o['det'])):>14} | "
               f"{p2:>13.3f} {r2:>5.3f} {'/'.join(map(str, o['pair'])):>14}")
+    print("\nVOA state mentions (the team's mention labels, codebook training/annotations/MENTIONS.md: "
+          "words that name a state, no implied states)")
+    for part, names in MENTION_FILES.items():
+        o = score_mentions(stories, load_mentions(stories, names))
+        (p1, r1), (p2, r2) = _prf(*o["states"]), _prf(*o["mentions"])
+        print(f"{part:<5} {o['sentences'][0]:>4} sentences | states per sentence P {p1:.3f} R {r1:.3f} "
+              f"({'/'.join(map(str, o['states']))}) | mentions P {p2:.3f} R {r2:.3f} ({'/'.join(map(str, o['mentions']))})")
+    agree = mention_agreement(stories)
+    if agree:
+        n, (both, a_only, b_only) = agree
+        print(f"two annotators, {n} test sentences: states per sentence agree {both}, first only {a_only}, "
+              f"second only {b_only} (second vs first as gold: P {both / (both + b_only):.3f} R {both / (both + a_only):.3f})")
     mp = score_main_pair(stories)
     print("\nmain pair right (team article labels naming two states): " + ", ".join(
         f"{g} {r}/{t} = {r / t:.3f}" for g, (r, t) in ((g, mp[g]) for g in ("train+dev", "test", "all"))))
