@@ -74,6 +74,35 @@ _PLACE_NEXT = frozenset("province provinces state states city region district co
 _COMPASS = frozenset("east west north south northern southern eastern western central northeastern "
                      "northwestern southeastern southwestern".split())
 _LOCATIVE = frozenset("in at near outside".split())
+# Capitals (and Tel Aviv, Cape Town, Dar es Salaam, Abidjan, Yangon: seats in use), from general
+# knowledge: a capital names the state when it stands for its government ("Beijing warned"), not
+# when it is where something happens ("talks in Beijing on Monday").
+_CAPITAL_NAMES = """
+    kabul; tirana; algiers; andorra la vella; luanda; buenos aires; yerevan; canberra; vienna;
+    baku; nassau; manama; dhaka; bridgetown; minsk; brussels; belmopan; porto-novo; thimphu; sucre;
+    la paz; sarajevo; gaborone; brasilia; brasília; bandar seri begawan; sofia; ouagadougou;
+    gitega; bujumbura; praia; phnom penh; yaounde; yaoundé; ottawa; bangui; n'djamena; ndjamena;
+    santiago; beijing; peking; bogota; bogotá; moroni; kinshasa; brazzaville; san jose; san josé;
+    yamoussoukro; abidjan; zagreb; havana; nicosia; prague; copenhagen; djibouti; roseau;
+    santo domingo; dili; quito; cairo; san salvador; malabo; asmara; tallinn; mbabane; addis ababa;
+    suva; helsinki; paris; libreville; banjul; tbilisi; berlin; accra; athens; st. george's;
+    guatemala city; conakry; bissau; georgetown; port-au-prince; tegucigalpa; budapest; reykjavik;
+    new delhi; delhi; jakarta; tehran; teheran; baghdad; dublin; jerusalem; tel aviv; rome;
+    kingston; tokyo; amman; astana; nur-sultan; nairobi; tarawa; pristina; kuwait city; bishkek;
+    vientiane; riga; beirut; maseru; monrovia; tripoli; vaduz; vilnius; luxembourg; antananarivo;
+    lilongwe; kuala lumpur; putrajaya; male; malé; bamako; valletta; majuro; nouakchott;
+    port louis; mexico city; palikir; chisinau; chişinău; monaco; ulaanbaatar; ulan bator;
+    podgorica; rabat; maputo; naypyidaw; naypyitaw; nay pyi taw; rangoon; yangon; windhoek; yaren;
+    kathmandu; amsterdam; the hague; wellington; managua; niamey; abuja; pyongyang; skopje; oslo;
+    muscat; islamabad; ngerulmud; ramallah; panama city; port moresby; asuncion; asunción; lima;
+    manila; warsaw; lisbon; doha; bucharest; moscow; kigali; basseterre; castries; kingstown; apia;
+    san; marino; sao tome; riyadh; dakar; belgrade; victoria; freetown; singapore; bratislava;
+    ljubljana; honiara; mogadishu; pretoria; cape town; seoul; juba; madrid; colombo; khartoum;
+    paramaribo; stockholm; bern; berne; damascus; taipei; dushanbe; dodoma; dar es salaam; bangkok;
+    lome; lomé; nuku'alofa; port of spain; tunis; ankara; ashgabat; funafuti; kampala; kyiv; kiev;
+    abu dhabi; london; washington; washington dc; washington d.c.; montevideo; tashkent; port vila;
+    vatican city; caracas; hanoi; sanaa; sana'a; aden; lusaka; harare
+    """
 # "the Somali city of Beledweyne", "the Village de Dieu slum of Port-au-Prince".
 _PLACE_OF = frozenset("city town village slum slums outskirts streets suburb suburbs district neighborhood neighbourhood".split())
 _PHRASE_END = frozenset("and or on in of to for with where when who which that last this".split())
@@ -126,6 +155,9 @@ def _norm(token: str) -> str:
     return token.rstrip("'").replace(".", "") if token not in ("u.s.", "u.s", "u.n.") else token.replace(".", "")
 
 
+_CAPITALS = frozenset(tuple(_norm(t) for t in _TOKEN.findall(c)) for c in _CAPITAL_NAMES.split(";") if c.strip())
+
+
 def _in_office(start: str, end: str, date: Optional[str], kind: str = "person") -> bool:
     """Whether an entry applies on ``date``. Without a date any office-holder applies, but a
     state's name that has since ended ("Serbia" for Serbia and Montenegro) does not."""
@@ -164,8 +196,10 @@ def _venue(sentence: str, tokens: list[re.Match[str]], norms: list[str], j: int)
     return False
 
 
-def _place(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int, n: int) -> bool:
-    """The city or region at tokens i..i+n names where something happens (see _PLACE_NEXT)."""
+def _place(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int, n: int, capital: bool) -> bool:
+    """The city or region at tokens i..i+n names where something happens (see _PLACE_NEXT); the
+    locative reading is tried for capitals only, since "in Britain" or "in Burma" (other names of
+    the state, which the gazetteer does not tell apart from its cities) count."""
     end = i + n
     after = _gap(sentence, tokens, end - 1, end) if end < len(tokens) else ""
     if end < len(tokens) and norms[end] in _PLACE_NEXT and after == " ":
@@ -174,7 +208,7 @@ def _place(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int,
         return True
     if i > 1 and norms[i - 1] == "of" and norms[i - 2] in _PLACE_OF:
         return True
-    if i == 0 or tokens[i - 1].group(0) not in _LOCATIVE or _gap(sentence, tokens, i - 1, i) != " ":
+    if not capital or i == 0 or tokens[i - 1].group(0) not in _LOCATIVE or _gap(sentence, tokens, i - 1, i) != " ":
         return False
     # The name ends its phrase: punctuation, the end, or a function word follows.
     return end >= len(tokens) or after.strip() not in ("", "-", "'", "’") or norms[end] in _PHRASE_END
@@ -195,6 +229,8 @@ def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: 
     if nxt_norm in _GEOGRAPHY_NEXT and after.strip() in ("", "-"):
         return True
     if nxt_norm == "based" and after == "-":  # "Paris-based", "The Hague-based court"
+        return True
+    if prev_norm == "pro" and before == "-":  # "pro-Russia rebels" are not Russia
         return True
     if first == "car" and n == 1 and not (tokens[i].group(0).isupper() or "." in tokens[i].group(0)):
         return True  # "C.A.R." or "CAR" is the Central African Republic; "Car" is a car
@@ -250,7 +286,9 @@ def _matches(sentence: str, date: Optional[str], gaz: Gazetteer):
                 continue
             if _false_hit(sentence, tokens, norms, i, n, kind):
                 continue
-            if kind == "alias" and (phrase, code) not in gaz.name_like and _place(sentence, tokens, norms, i, n):
+            capital = phrase in _CAPITALS
+            if kind == "alias" and (capital or (phrase, code) not in gaz.name_like) and \
+                    _place(sentence, tokens, norms, i, n, capital):
                 continue
             out.append((i, n, code, kind))
             matched = n

@@ -224,3 +224,10 @@ def test_article_learns_officials_from_their_title():
                        "Ana Ruiz, director of the Spanish Center for Birds, spoke."], date="2024-01-01")
     assert acts[1] == [] and ("FRA", "On Friday") not in acts[2]
     assert all(text != "Ana Ruiz" for _, text in acts[3])
+
+
+def test_sub_national_places_and_pro_prefixes_are_not_the_state():
+    assert codes("Officials in Texas and New York City disagreed.") == []
+    assert codes("Pro-Russia rebels shelled the town.") == []
+    assert codes("The Soviet Union collapsed in 1991.") == ["RUS"]      # today's code
+    assert codes("Protests spread in Britain.") == ["GBR"]               # another name of the state

@@ -3,7 +3,8 @@
     python training/annotations/make_mention_batches.py OUT_DIR
 
 stories_1/2.jsonl: the 26 test-split VOA stories in two halves of about 400 sentences;
-stories_3.jsonl: train/dev stories (shuffled with seed 5) until 400 sentences; stories_1d.jsonl:
+stories_3.jsonl: train/dev stories (shuffled with seed 5) until 400 sentences; stories_4.jsonl:
+the same from the train/dev stories left (seed 6); stories_1d.jsonl:
 every other story of stories_1 (221 sentences), for a second annotator. Sentences are numbered
 as ``training/evaluate_actors.py`` reads them, so the labels join back by (story, index).
 """
@@ -35,18 +36,21 @@ def main(out: Path) -> None:
     halves: list[list[dict]] = [[], []]
     for s in test:  # greedy: the next-longest story to the shorter half
         halves[0 if sum(map(len, (h["sentences"] for h in halves[0]))) <= sum(map(len, (h["sentences"] for h in halves[1]))) else 1].append(s)
-    rest = [s for s in stories if s["split"] != "test"]
-    random.Random(5).shuffle(rest)
-    dev, n = [], 0
-    for s in rest:
-        if n >= 400:
-            break
-        dev.append(s)
-        n += len(s["sentences"])
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "stories_1.jsonl", halves[0])
     _write(out / "stories_2.jsonl", halves[1])
-    _write(out / "stories_3.jsonl", dev)
+    taken: set[str] = set()
+    for name, seed in (("stories_3.jsonl", 5), ("stories_4.jsonl", 6)):
+        rest = [s for s in stories if s["split"] != "test" and s["id"] not in taken]
+        random.Random(seed).shuffle(rest)
+        batch, n = [], 0
+        for s in rest:
+            if n >= 400:
+                break
+            batch.append(s)
+            n += len(s["sentences"])
+        taken |= {s["id"] for s in batch}
+        _write(out / name, batch)
     _write(out / "stories_1d.jsonl", sorted(halves[0], key=lambda s: s["id"])[::2])
 
 
