@@ -96,7 +96,7 @@ _CAPITAL_NAMES = """
     kathmandu; amsterdam; the hague; wellington; managua; niamey; abuja; pyongyang; skopje; oslo;
     muscat; islamabad; ngerulmud; ramallah; panama city; port moresby; asuncion; asunción; lima;
     manila; warsaw; lisbon; doha; bucharest; moscow; kigali; basseterre; castries; kingstown; apia;
-    san; marino; sao tome; riyadh; dakar; belgrade; victoria; freetown; singapore; bratislava;
+    san marino; sao tome; riyadh; dakar; belgrade; victoria; freetown; singapore; bratislava;
     ljubljana; honiara; mogadishu; pretoria; cape town; seoul; juba; madrid; colombo; khartoum;
     paramaribo; stockholm; bern; berne; damascus; taipei; dushanbe; dodoma; dar es salaam; bangkok;
     lome; lomé; nuku'alofa; port of spain; tunis; ankara; ashgabat; funafuti; kampala; kyiv; kiev;
@@ -286,10 +286,10 @@ def _matches(sentence: str, date: Optional[str], gaz: Gazetteer):
                 continue
             if _false_hit(sentence, tokens, norms, i, n, kind):
                 continue
-            capital = phrase in _CAPITALS
-            if kind == "alias" and (capital or (phrase, code) not in gaz.name_like) and \
-                    _place(sentence, tokens, norms, i, n, capital):
-                continue
+            if kind == "alias":
+                capital = phrase in _CAPITALS
+                if (capital or (phrase, code) not in gaz.name_like) and _place(sentence, tokens, norms, i, n, capital):
+                    continue
             out.append((i, n, code, kind))
             matched = n
         i += matched or 1
@@ -410,8 +410,8 @@ def _officials(sent: str, acts: Sequence[Actor], off: int) -> list[tuple[str, in
             continue
         # "Name, <title> of the <state> [military]": the state ends the apposition or names a body.
         m2 = re.match(r"((?:[\w'’-]+ ){1,4})of (?:the )?", rest)
-        if m2 and any(w.lower() in _OFFICE for w in m2.group(1).split()) and \
-                not any(w.lower() in _NOT_OFFICE for w in m2.group(1).split()):
+        title = [w.lower() for w in m2.group(1).split()] if m2 else []
+        if m2 and any(w in _OFFICE for w in title) and not any(w in _NOT_OFFICE for w in title):
             at = e + 2 + m2.end()
             state = [a for a in acts if a.start - off == at]
             if state:
@@ -455,7 +455,6 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
         for code, s, e in _officials(sent, acts, off):
             acts.append(Actor(code, sent[s:e], off + s, off + e))
             surnames.setdefault(_norm(sent[s:e].split()[-1]), code)
-        acts.sort(key=lambda a: a.start)
         named.append(acts)
     everywhere = Counter(title_codes) + Counter(a.code for acts in named for a in acts)
     korea = everywhere["PRK"] + everywhere["KOR"] > 0

@@ -70,6 +70,7 @@ from typing import Optional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
+sys.path.insert(0, str(ROOT / "training" / "annotations"))
 
 
 def voa_stories(data: Path) -> list[dict]:
@@ -149,7 +150,6 @@ SECOND_ANNOTATOR = ("voa_test_mentions_1.jsonl", "voa_test_mentions_1_second.jso
 
 def load_mentions(stories: list[dict], names: list[str]) -> dict[tuple[str, int], list[tuple[str, int, int]]]:
     """(story, sentence) -> the annotated mentions as (code, start, end) in the sentence."""
-    sys.path.insert(0, str(ROOT / "training" / "annotations"))
     from check_mentions import occurrence
 
     text = {(s["id"], i): t for s in stories for i, t in enumerate(s["sentences"])}

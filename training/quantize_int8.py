@@ -22,7 +22,7 @@ sentences), one run each, from a one-off script: per-tensor dynamic 96.2 % / 0.4
 slower in the same loop; 7-bit weights (the usual guard against int16 saturation on CPUs
 without VNNI) 98.8 %.
 
-Speed: the quantiser first ran as ten elementwise nodes per activation (Abs, ReduceMax, Max,
+Speed: the quantiser first ran as nine elementwise nodes per activation (Abs, ReduceMax, Max,
 Div, Div, Round, Add, Clip, Cast; ONNX Runtime fuses none of them), about 40 % of the int8
 graph's kernel time. It is now Abs, ReduceMax and one per-axis QuantizeLinear over the token
 rows (the same numbers: 99.36 % / 0.0747 either way); ``benchmarks/speed.py`` end to end went
