@@ -63,6 +63,15 @@ _PERSON_AMBIGUOUS = frozenset({"jordan", "chad", "georgia", "washington", "israe
 # A name inside an institution's name is not the state: "University of Nairobi", "Korea
 # University in Seoul", "Singapore Institute of International Affairs", "German Marshall Fund".
 _INSTITUTION = frozenset("university institute college school marshall charter".split())
+# The last word of an organisation's or a medium's name: a state's name or demonym followed by
+# capitalised words ending in one of these is part of that name ("Somali Public Agenda",
+# "Australian Strategic Policy Institute", "Cambodian League for ...", "Turkish Airlines",
+# "the Korea Herald"). State bodies end otherwise (Ministry, Agency, Party, Forces, Court).
+_ORG_HEAD = frozenset("""institute league agenda newsweek airlines airways foundation association society
+    network forum initiative coalition project fund trust club group company corporation
+    corp inc ltd university college school times post herald tribune journal gazette review observer""".split())
+# Lower-case words that close such a name: "the China Newsweek magazine".
+_MEDIUM_NEXT = frozenset("magazine newspaper website channel".split())
 # A city followed by one of these names a meeting or a deal held there, not a party to it
 # ("the Hanoi Summit", "the Doha agreement", "the Paris climate pact").
 _VENUE_NEXT = frozenset("summit talks agreement agreements accord accords pact process charter declaration format conference".split())
@@ -74,6 +83,11 @@ _PLACE_NEXT = frozenset("province provinces state states city region district co
 _COMPASS = frozenset("east west north south northern southern eastern western central northeastern "
                      "northwestern southeastern southwestern".split())
 _LOCATIVE = frozenset("in at near outside".split())
+# A capital reached or left by a journey is a place ("a flight to Rome", "my journey from ... to
+# Rome"): "to"/"from" before it and one of these a few words earlier. Not "travel", "trip" or
+# "flew": "the minister will travel to Ankara" is a visit to the state.
+_TRAVEL = frozenset("flight flights journey passenger passengers route train bus road highway".split())
+_TRAVEL_WINDOW = 6  # words before "to"/"from" searched for a travel word
 # Capitals (and Tel Aviv, Cape Town, Dar es Salaam, Abidjan, Yangon: seats in use), from general
 # knowledge: a capital names the state when it stands for its government ("Beijing warned"), not
 # when it is where something happens ("talks in Beijing on Monday").
@@ -208,10 +222,38 @@ def _place(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int,
         return True
     if i > 1 and norms[i - 1] == "of" and norms[i - 2] in _PLACE_OF:
         return True
-    if not capital or i == 0 or tokens[i - 1].group(0) not in _LOCATIVE or _gap(sentence, tokens, i - 1, i) != " ":
+    if not capital or i == 0 or _gap(sentence, tokens, i - 1, i) != " ":
+        return False
+    if any(norms[k] in ("airport", "airports") for k in range(end, min(end + 3, len(tokens)))):
+        return True  # "Rome's normally crowded airport"
+    if norms[i - 1] in ("to", "from") and any(norms[k] in _TRAVEL for k in range(max(0, i - 1 - _TRAVEL_WINDOW), i - 1)):
+        return True
+    prev = tokens[i - 1].group(0)
+    # "talks in Beijing", and "In Beijing, ..." opening the sentence.
+    if not (prev in _LOCATIVE or (i == 1 and prev.lower() in _LOCATIVE)):
         return False
     # The name ends its phrase: punctuation, the end, or a function word follows.
     return end >= len(tokens) or after.strip() not in ("", "-", "'", "’") or norms[end] in _PHRASE_END
+
+
+def _organisation(sentence: str, tokens: list[re.Match[str]], norms: list[str], j: int) -> bool:
+    """Tokens from j on are the rest of an organisation's or a medium's name (see _ORG_HEAD): up
+    to four capitalised words (or "for"/"of"/"the" inside the name), the last an _ORG_HEAD
+    word or followed by a _MEDIUM_NEXT word."""
+    seen = 0
+    for k in range(j, min(j + 5, len(tokens))):
+        if _gap(sentence, tokens, k - 1, k) != " ":
+            return False
+        word = tokens[k].group(0)
+        if word[:1].isupper():
+            if norms[k] in _ORG_HEAD:
+                return True
+            seen += 1
+        elif norms[k] in _MEDIUM_NEXT:
+            return seen > 0
+        elif norms[k] not in ("for", "of", "the") or not seen:
+            return False
+    return False
 
 
 def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int, n: int, kind: str) -> bool:
@@ -230,6 +272,8 @@ def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: 
         return True
     if nxt_norm == "based" and after == "-":  # "Paris-based", "The Hague-based court"
         return True
+    if nxt == "City" and after == " " and kind != "person":  # "Guatemala City", "Kuwait City": the capital as a place
+        return True
     if prev_norm == "pro" and before == "-":  # "pro-Russia rebels" are not Russia
         return True
     if first == "car" and n == 1 and not (tokens[i].group(0).isupper() or "." in tokens[i].group(0)):
@@ -240,6 +284,8 @@ def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: 
         return True
     if kind != "person":
         if nxt_norm in _INSTITUTION and after == " " and nxt[:1].isupper():
+            return True
+        if _organisation(sentence, tokens, norms, i + n) or (prev == "Air" and before == " "):  # "Air India"
             return True
         if prev_norm in ("of", "in", "at") and prev2_norm in _INSTITUTION:
             return True
@@ -277,7 +323,7 @@ def _matches(sentence: str, date: Optional[str], gaz: Gazetteer):
     out = []
     i = 0
     while i < len(tokens):
-        matched = 0
+        matched = placed = 0
         for phrase, code, start, end, kind in gaz.table.get(norms[i], ()):
             n = len(phrase)
             if matched and n < matched:
@@ -289,10 +335,11 @@ def _matches(sentence: str, date: Optional[str], gaz: Gazetteer):
             if kind == "alias":
                 capital = phrase in _CAPITALS
                 if (capital or (phrase, code) not in gaz.name_like) and _place(sentence, tokens, norms, i, n, capital):
+                    placed = max(placed, n)  # its words are that place: no shorter name inside it
                     continue
             out.append((i, n, code, kind))
             matched = n
-        i += matched or 1
+        i += matched or placed or 1
     return tokens, norms, out
 
 
@@ -323,6 +370,11 @@ _THE_STATE = re.compile(
     r"|\b[Tt]he (?:government|regime|administration)(?:['’]s)?\b(?![-\w]| of\b)"
     r"|\b[Tt]he (?:president|prime minister|foreign minister|foreign ministry|defen[cs]e minister|"
     r"defen[cs]e ministry)(?:['’]s)?\b(?![-\w]| of\b)")
+# States whose head of state is a monarch and whose government a prime minister: "the
+# president" in their stories is someone else's ("The president said the doubled U.S. tariffs
+# ..." in a story about Canada). General knowledge, the states often in the news.
+_NO_PRESIDENT = frozenset("""CAN GBR AUS NZL JPN ESP NLD BEL LUX SWE NOR DNK THA KHM MYS SAU JOR MAR KWT
+    QAT OMN BHR BTN LSO SWZ BRN TON JAM BHS PNG SLB LIE MCO AND""".split())
 # Words in front of "country"/"nation" that make it some other country ("another country",
 # "the host nation", "the other country").
 _NOT_THE_STATE = re.compile(r"\b(?:other|another|host|neighbou?ring|each|every|any|third|home|whole|member|one)\b", re.I)
@@ -506,6 +558,8 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
             # country celebrated"), else the state the story has been about.
             here = [a.code for a in before if a.start < off + m.start()]
             code = here[0] if here else _focus(counts, recent)
+            if code in _NO_PRESIDENT and "president" in m.group(0).lower():
+                code = next((c for c in here + recent[::-1] if c not in _NO_PRESIDENT), None)
             if code:
                 _add_actor(acts, Actor(code, m.group(0), off + m.start(), off + m.end()))
         if main:

@@ -21,8 +21,9 @@ OUT = ROOT / "stance" / "data"
 # states' own names: Solomon Islands, Marshall Islands) are never geography.
 GEOGRAPHY = re.compile(r"(?:^|_)(?:RIVER|DESERT|MOUNTAINS?|SHAN|LAKE|PENINSULA|ISLANDS?|GULF|SEA|CANAL|WALL|"
                        r"PROVINCES?|BAY|VALLEY|PLATEAU|COAST)(?:_|$)", re.I)
-# Phoenix gives Hong Kong and Macau their own blocks; they are parts of China, not states, and
-# the team codes them CHN (training/ANNOTATION.md: states only).
+# Phoenix gives Hong Kong and Macau their own blocks; they are parts of China, not states: their
+# other names are China's. "Hong Kong" itself is a place, not a mention of China (MENTIONS.md),
+# and the team's file removes it.
 PART_OF = {"HKG": "CHN", "MAC": "CHN",
            # Historical names take today's code (MENTIONS.md; the ConfliBERT hand mapping does the
            # same: "Moscow" in the 1980s is RUS).
