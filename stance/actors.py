@@ -88,6 +88,10 @@ _LOCATIVE = frozenset("in at near outside".split())
 # "flew": "the minister will travel to Ankara" is a visit to the state.
 _TRAVEL = frozenset("flight flights journey passenger passengers route train bus road highway".split())
 _TRAVEL_WINDOW = 6  # words before "to"/"from" searched for a travel word
+# A byline's "reported from Washington; ... contributed from Mogadishu and Nairobi".
+_REPORTED = frozenset("reported reporting contributed contributing filed".split())
+# "160 kilometers northeast of Madrid".
+_BEARING = frozenset("north south east west northeast northwest southeast southwest".split())
 # Capitals (and Tel Aviv, Cape Town, Dar es Salaam, Abidjan, Yangon: seats in use), from general
 # knowledge: a capital names the state when it stands for its government ("Beijing warned"), not
 # when it is where something happens ("talks in Beijing on Monday").
@@ -118,8 +122,12 @@ _CAPITAL_NAMES = """
     vatican city; caracas; hanoi; sanaa; sana'a; aden; lusaka; harare
     """
 # "the Somali city of Beledweyne", "the Village de Dieu slum of Port-au-Prince".
-_PLACE_OF = frozenset("city town village slum slums outskirts streets suburb suburbs district neighborhood neighbourhood".split())
-_PHRASE_END = frozenset("and or on in of to for with where when who which that last this".split())
+_PLACE_OF = frozenset("city town village slum slums outskirts streets suburb suburbs district neighborhood neighbourhood "
+                      "province region prefecture county".split())
+# After these a nationality is a language: "foreigners who don't speak Japanese".
+_SPEAK = frozenset("speak speaks speaking spoke learn learns learning learned study studying fluent".split())
+_PHRASE_END = frozenset("and or on in of to for with where when who which that last this at after before during amid over "
+                        "since by".split())
 # After a nationality, these name a language, not the state ("its French acronym MSF").
 _LANGUAGE_NEXT = frozenset("acronym acronyms language speaking speakers translation".split())
 
@@ -222,8 +230,14 @@ def _place(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int,
         return True
     if i > 1 and norms[i - 1] == "of" and norms[i - 2] in _PLACE_OF:
         return True
+    if norms[end - 1] in ("state", "province", "region", "district", "county", "prefecture") and not capital:
+        return True  # the alias is itself "<name> State/Province" ("Borno State"; not "United States")
     if not capital or i == 0 or _gap(sentence, tokens, i - 1, i) != " ":
         return False
+    if i > 1 and norms[i - 1] == "of" and norms[i - 2] in _BEARING:
+        return True
+    if any(norms[k] == "from" and k > 0 and norms[k - 1] in _REPORTED for k in range(max(0, i - 4), i)):
+        return True
     if any(norms[k] in ("airport", "airports") for k in range(end, min(end + 3, len(tokens)))):
         return True  # "Rome's normally crowded airport"
     if norms[i - 1] in ("to", "from") and any(norms[k] in _TRAVEL for k in range(max(0, i - 1 - _TRAVEL_WINDOW), i - 1)):
@@ -272,9 +286,19 @@ def _false_hit(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: 
         return True
     if nxt_norm == "based" and after == "-":  # "Paris-based", "The Hague-based court"
         return True
+    if nxt in ("War", "Wars") and after == " " and kind != "person":  # "the Vietnam War": an event
+        return True
+    if nxt_norm == "and" and i + n + 2 < len(tokens) and norms[i + n + 2] in _GEOGRAPHY_NEXT:
+        return True  # "the Indian and Pacific Ocean regions"
     if nxt == "City" and after == " " and kind != "person":  # "Guatemala City", "Kuwait City": the capital as a place
         return True
     if prev_norm == "pro" and before == "-":  # "pro-Russia rebels" are not Russia
+        return True
+    if nxt_norm in ("correspondent", "correspondents", "bureau") and after == " ":  # "VOA White House correspondent"
+        return True
+    if kind == "alias" and n == 1 and prev_norm in _SPEAK and before == " ":
+        return True
+    if prev_norm == "ethnic" and before == " ":  # "an ethnic Somali": an ethnicity, not the state
         return True
     if first == "car" and n == 1 and not (tokens[i].group(0).isupper() or "." in tokens[i].group(0)):
         return True  # "C.A.R." or "CAR" is the Central African Republic; "Car" is a car
@@ -367,7 +391,8 @@ _MAINLAND = re.compile(r"\b(?:[Tt]he )?(?:Chinese )?[Mm]ainland(?:['’]s)?\b(?!
 # up to three describing words ("the Southeast Asian nation", "the oil-rich kingdom").
 _THE_STATE = re.compile(
     r"\b[Tt]he (?:(?:[A-Za-z][\w-]*) ){0,3}?(?:country|nation|kingdom)(?:['’]s)?\b(?![-\w])"
-    r"|\b[Tt]he (?:government|regime|administration)(?:['’]s)?\b(?![-\w]| of\b)"
+    r"|\b[Tt]he (?:government|regime|administration)(?:['’]s)?\b(?![-\w]| of\b| (?:hospital|school|building|website|"
+    r"employee|worker|office|bond|shutdown|debt)s?\b)"
     r"|\b[Tt]he (?:president|prime minister|foreign minister|foreign ministry|defen[cs]e minister|"
     r"defen[cs]e ministry)(?:['’]s)?\b(?![-\w]| of\b)")
 # States whose head of state is a monarch and whose government a prime minister: "the
@@ -378,10 +403,12 @@ _NO_PRESIDENT = frozenset("""CAN GBR AUS NZL JPN ESP NLD BEL LUX SWE NOR DNK THA
 # Words in front of "country"/"nation" that make it some other country ("another country",
 # "the host nation", "the other country").
 _NOT_THE_STATE = re.compile(r"\b(?:other|another|host|neighbou?ring|each|every|any|third|home|whole|member|one)\b", re.I)
-# A phrase that stands for both states of the article's main pair.
+# A phrase that stands for both states of the article's main pair (not the adjective
+# "bilateral": no noun phrase for the states, MENTIONS.md; a sentence naming no state still
+# speaks to the main pair).
 _BOTH = re.compile(
     r"\b(?:[Bb]oth|[Tt]he two) (?:countries|nations|sides|governments|neighbou?rs|leaders|presidents|"
-    r"allies|capitals|states)\b|\b[Bb]ilateral\b")
+    r"allies|capitals|states)\b")
 # US bodies named without "U.S." ("sanctions are in Congress"), read as the USA only in a story
 # that names the USA; not "the African National Congress" or "the Congress party" (India).
 _US_BODIES = re.compile(
@@ -546,6 +573,7 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
     counts = Counter(title_codes)
     recent: list[str] = list(dict.fromkeys(title_codes))
     final: list[list[Actor]] = []
+    previous: set[str] = set()
     for sent, off, acts in zip(sentences, offs, out):
         acts = list(acts)
         before = list(acts)
@@ -562,12 +590,16 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
                 code = next((c for c in here + recent[::-1] if c not in _NO_PRESIDENT), None)
             if code:
                 _add_actor(acts, Actor(code, m.group(0), off + m.start(), off + m.end()))
-        if main:
-            for m in _BOTH.finditer(sent):
-                for code in main:
-                    _add_actor(acts, Actor(code, m.group(0), off + m.start(), off + m.end()))
+        for m in _BOTH.finditer(sent):
+            # The two states just named ("Putin met Erdogan. The two presidents ..."), else the
+            # story's main pair.
+            here = {a.code for a in before if a.start < off + m.start()}
+            two = here if len(here) == 2 else previous if len(previous) == 2 and not here else set(main or ())
+            for code in sorted(two):
+                _add_actor(acts, Actor(code, m.group(0), off + m.start(), off + m.end()))
         acts.sort(key=lambda a: (a.start, a.code))
         final.append(acts)
+        previous = {a.code for a in before}
         for a in before:
             counts[a.code] += 1
             if a.code in recent:

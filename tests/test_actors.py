@@ -261,3 +261,26 @@ def test_the_president_is_not_resolved_to_a_state_without_one():
     acts, _ = acts_of(["Canada retaliated against U.S. tariffs.", "Ottawa said it would fight.",
                        "The president said the tariffs would take effect Wednesday."])
     assert [c for c, _ in acts[2]] == ["USA"]
+
+
+def test_events_regions_and_compound_nouns_are_not_the_state():
+    assert codes("He is a Vietnam War veteran.") == []
+    assert codes("They discussed the Indian and Pacific Ocean regions.") == []
+    assert codes("Dogs come from West Java and Bali.") == []
+    assert codes("He works in Ho Chi Minh City.") == []
+    acts, _ = acts_of(["Pakistan declared an emergency.", "The injured went to the government hospital in Sibi.",
+                       "The government said it would respond."])
+    assert acts[1] == [] and [c for c, _ in acts[2]] == ["PAK"]
+
+
+def test_bylines_bearings_and_ethnicities_are_not_the_state():
+    assert codes("Harun Maruf reported from Washington; stringers contributed from Mogadishu and Nairobi.") == []
+    assert codes("The village lies 160 kilometers northeast of Madrid.") == []
+    assert codes("Girls were held in Borno State.") == []
+    assert codes("Troops of the United States arrived.") == ["USA"]
+    assert codes("He is an ethnic Somali.") == []
+    assert codes("His daughters are learning Japanese; few foreigners speak Japanese.") == []
+    assert codes("The issue is dealt with in Vienna at the IAEA.") == []
+    assert codes("Fires burn in the province of Queensland and New South Wales.") == []
+    assert codes("VOA White House correspondent Anita Powell contributed.") == []
+    assert codes("Officials from Washington arrived.") == ["USA"]       # no byline verb: the state

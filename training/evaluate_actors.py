@@ -144,7 +144,7 @@ def score_main_pair(stories: list[dict]) -> dict[str, list[int]]:
 
 
 # -- state mentions (codebook training/annotations/MENTIONS.md) -------------------------------------
-MENTION_FILES = {"dev": ["voa_dev_mentions_3.jsonl", "voa_dev_mentions_4.jsonl"], "test": ["voa_test_mentions_1.jsonl", "voa_test_mentions_2.jsonl"]}
+MENTION_FILES = {"dev": ["voa_dev_mentions_3.jsonl", "voa_dev_mentions_4.jsonl", "voa_dev_mentions_5.jsonl", "voa_dev_mentions_6.jsonl", "voa_dev_mentions_7.jsonl"], "test": ["voa_test_mentions_1.jsonl", "voa_test_mentions_2.jsonl"]}
 SECOND_ANNOTATOR = ("voa_test_mentions_1.jsonl", "voa_test_mentions_1_second.jsonl")
 
 

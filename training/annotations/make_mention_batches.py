@@ -4,7 +4,7 @@
 
 stories_1/2.jsonl: the 26 test-split VOA stories in two halves of about 400 sentences;
 stories_3.jsonl: train/dev stories (shuffled with seed 5) until 400 sentences; stories_4.jsonl:
-the same from the train/dev stories left (seed 6), stories_5.jsonl again (seed 7); stories_1d.jsonl:
+the same from the train/dev stories left (seed 6), stories_5/6/7.jsonl again (seeds 7, 8, 9; 7 holds the rest); stories_1d.jsonl:
 every other story of stories_1 (221 sentences), for a second annotator. Sentences are numbered
 as ``training/evaluate_actors.py`` reads them, so the labels join back by (story, index).
 """
@@ -40,7 +40,8 @@ def main(out: Path) -> None:
     _write(out / "stories_1.jsonl", halves[0])
     _write(out / "stories_2.jsonl", halves[1])
     taken: set[str] = set()
-    for name, seed in (("stories_3.jsonl", 5), ("stories_4.jsonl", 6), ("stories_5.jsonl", 7)):
+    for name, seed in (("stories_3.jsonl", 5), ("stories_4.jsonl", 6), ("stories_5.jsonl", 7),
+                       ("stories_6.jsonl", 8), ("stories_7.jsonl", 9)):
         rest = [s for s in stories if s["split"] != "test" and s["id"] not in taken]
         random.Random(seed).shuffle(rest)
         batch, n = [], 0
