@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -19,6 +20,7 @@ from . import rollup
 from .actors import article_actors, sentence_pairs
 from .backends import Backend, load_backend, softmax
 from .clauses import clause_pairs, split_clauses
+from .marking import PAIR_MARKING, mark_pair
 from .model_dir import LABELS, default_model_path, read_metadata
 from .results import Actor, ArticleScore, ClauseScore, DyadScore, SentenceScore
 from .segment import Span, split_sentences
@@ -95,6 +97,13 @@ class Scorer:
         self.meta = meta
         self.path = path
         self.temperature = float(meta["temperature"])
+        marking = meta.get("pair_marking")
+        if marking not in (None, PAIR_MARKING):
+            raise ValueError(f"{path}: stance.json pair_marking {marking!r} is not one this version reads "
+                             f"({PAIR_MARKING!r}); upgrade stance or use a model without pair marking")
+        # A pair-marked model reads each pair of a sentence with that pair's mentions marked;
+        # otherwise sentences naming several states are cut into clauses (stance.clauses).
+        self.pair_marked = marking is not None
         order = list(meta["labels"])
         self._columns = [order.index(label) for label in LABELS]  # model order -> LABELS order
 
@@ -151,7 +160,7 @@ class Scorer:
     def _score_pending(self, pending: list[tuple[Article, list[Span]]], batch_size: int) -> Iterator[ArticleScore]:
         # One model call for the whole group: its sentences and the clauses of those that name
         # several states, so clause scoring rides in the same length-sorted batches.
-        plans = [_Plan(article, spans) for article, spans in pending]
+        plans = [_Plan(article, spans, self.pair_marked) for article, spans in pending]
         texts = [t for plan in plans for t in plan.texts]
         probs = self.predict_proba(texts, batch_size=batch_size) if texts else np.zeros((0, 3))
         offset = 0
@@ -207,27 +216,35 @@ Predict = Callable[[Sequence[str]], np.ndarray]
 
 class _Plan:
     """An article segmented, with its actors found and the texts the model must score: every
-    sentence, then the clauses of the sentences that name several states."""
+    sentence, then for the sentences that name several states their clauses or, for a
+    pair-marked model, one marked copy per pair."""
 
-    def __init__(self, article: Article, spans: Sequence[Span]):
-        self.article, self.spans = article, list(spans)
+    def __init__(self, article: Article, spans: Sequence[Span], pair_marked: bool = False):
+        self.article, self.spans, self.pair_marked = article, list(spans), pair_marked
         self.actors, self.main = article_actors([s.text for s in spans], title=article.title, date=article.date,
                                                 offsets=[s.start for s in spans])
         self.cuts = [_cuts(span, acts) for span, acts in zip(self.spans, self.actors)]
-        self.texts = [s.text for s in self.spans] + [span.text[a:b] for span, cut in zip(self.spans, self.cuts)
-                                                     for a, b in cut]
+        # A pair-marked model reads one marked copy per pair of a sentence that has no clause cut.
+        self.marked = [_named_pairs(acts) if pair_marked and not cut else []
+                       for acts, cut in zip(self.actors, self.cuts)]
+        extra = []  # in sentence order: a sentence's clauses or its marked copies
+        for span, acts, cut, pairs in zip(self.spans, self.actors, self.cuts, self.marked):
+            extra += [span.text[a:b] for a, b in cut] + [mark_pair(span.text, acts, pair, span.start) for pair in pairs]
+        self.texts = [s.text for s in self.spans] + extra
 
     def build(self, probs: np.ndarray) -> ArticleScore:
         n = len(self.spans)
         clause_probs = iter(probs[n:])
         seen: set[str] = set()
         sentences = []
-        for span, p, acts, cut in zip(self.spans, probs[:n], self.actors, self.cuts):
+        for span, p, acts, cut, marked in zip(self.spans, probs[:n], self.actors, self.cuts, self.marked):
             key = _dedupe_key(span.text)
             duplicate = key in seen
             seen.add(key)
             clauses = tuple(_clause(span, a, b, next(clause_probs), pairs)
                             for (a, b), pairs in zip(cut, clause_pairs(acts, span.start, cut, self.main)))
+            # A pair-marked view is the whole sentence as that pair reads it.
+            clauses += tuple(_clause(span, 0, len(span.text), next(clause_probs), (pair,)) for pair in marked)
             if clauses:
                 # The pairs a cut sentence speaks to are those some clause names together.
                 pairs = tuple(sorted({pair for c in clauses for pair in c.pairs}))
@@ -239,6 +256,11 @@ class _Plan:
                             sentences=tuple(sentences), evidence=rollup.evidence(sentences),
                             dyads=_dyads(sentences, self.main), title=self.article.title, date=self.article.date,
                             main_pair=self.main)
+
+
+def _named_pairs(actors: Sequence[Actor]) -> list[tuple[str, str]]:
+    """Every pair of the states a sentence names (none when it names fewer than two)."""
+    return list(combinations(sorted({a.code for a in actors}), 2))
 
 
 def _cuts(span: Span, actors: Sequence[Actor]) -> list[tuple[int, int]]:
@@ -253,10 +275,11 @@ def _clause(span: Span, a: int, b: int, p: np.ndarray, pairs) -> ClauseScore:
     return ClauseScore(text=span.text[a:b], start=span.start + a, end=span.start + b, **_scores(p), pairs=tuple(pairs))
 
 
-def build_article(article: Article, spans: Sequence[Span], predict: Predict) -> ArticleScore:
+def build_article(article: Article, spans: Sequence[Span], predict: Predict, pair_marked: bool = False) -> ArticleScore:
     """Score one segmented article with ``predict`` (texts -> probabilities in LABELS order,
-    e.g. ``Scorer.predict_proba``), attach actors and pairs, and roll up the article and each pair."""
-    plan = _Plan(article, spans)
+    e.g. ``Scorer.predict_proba``), attach actors and pairs, and roll up the article and each pair.
+    ``pair_marked``: the model reads pair-marked copies (``Scorer.pair_marked``)."""
+    plan = _Plan(article, spans, pair_marked)
     probs = predict(plan.texts) if plan.texts else np.zeros((0, 3))
     return plan.build(np.asarray(probs))
 

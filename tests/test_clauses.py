@@ -66,3 +66,49 @@ def test_each_pair_rolls_up_its_own_clauses(tiny_scorer):
 def test_one_clause_sentences_are_not_cut(tiny_scorer):
     (s,) = tiny_scorer.score_article("China and South Korea signed a free trade agreement.").sentences
     assert s.clauses == () and s.pairs == (("CHN", "KOR"),) and s.for_pair(("CHN", "KOR")) is s
+
+
+@pytest.fixture(scope="module")
+def pair_marked_scorer(tmp_path_factory):
+    import stance
+    from conftest import make_tiny_model
+    from stance.marking import PAIR_MARKING
+    from stance.model_dir import read_metadata, write_metadata
+
+    path = make_tiny_model(tmp_path_factory.mktemp("pairs") / "model", seed=1)
+    write_metadata(path, {**read_metadata(path), "pair_marking": PAIR_MARKING})
+    return stance.load(path, backend="torch")
+
+
+def test_a_pair_marked_model_reads_one_marked_copy_per_pair(pair_marked_scorer):
+    text = "Japan and South Korea condemned North Korea's missile test."
+    (s,) = pair_marked_scorer.score_article(text).sentences
+    assert pair_marked_scorer.pair_marked
+    # Every pair of the named states, each the whole sentence as that pair reads it.
+    assert [c.pairs for c in s.clauses] == [(("JPN", "KOR"),), (("JPN", "PRK"),), (("KOR", "PRK"),)]
+    assert all((c.start, c.end, c.text) == (s.start, s.end, s.text) for c in s.clauses)
+    marked = {"JPN-KOR": "« Japan » and « South Korea » condemned North Korea's missile test.",
+              "JPN-PRK": "« Japan » and South Korea condemned « North Korea's » missile test.",
+              "KOR-PRK": "Japan and « South Korea » condemned « North Korea's » missile test."}
+    for c in s.clauses:
+        (direct,) = pair_marked_scorer.score_sentences([marked["-".join(c.pairs[0])]])
+        assert c.probs == pytest.approx(direct.probs, abs=1e-6)
+        assert s.for_pair(c.pairs[0]).probs == pytest.approx(direct.probs, abs=1e-6)
+    # A sentence cut into clauses keeps its clauses; one naming one state is scored once.
+    (cut,) = pair_marked_scorer.score_article("Beijing courts Seoul while its ties with Pyongyang sour.").sentences
+    assert [c.text for c in cut.clauses] == ["Beijing courts Seoul", "while its ties with Pyongyang sour."]
+    (one,) = pair_marked_scorer.score_article("Seoul protested.").sentences
+    assert one.clauses == ()
+
+
+def test_an_unknown_pair_marking_fails_loudly(tiny_model_dir, tmp_path):
+    import shutil
+
+    import stance
+    from stance.model_dir import read_metadata, write_metadata
+
+    path = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, path)
+    write_metadata(path, {**read_metadata(path), "pair_marking": "brackets-v9"})
+    with pytest.raises(ValueError, match="pair_marking 'brackets-v9'"):
+        stance.load(path, backend="torch")

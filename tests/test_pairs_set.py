@@ -47,3 +47,35 @@ def test_sentence_label_for_every_pair_scores_a_contrast_sentence_half_right():
 def test_macro_f1_ignores_labels_absent_from_gold_and_predictions():
     assert macro_f1(["warming", "cooling"], ["warming", "cooling"]) == 1.0
     assert macro_f1(["warming", "cooling"], ["warming", "neutral"]) == pytest.approx((1 + 0 + 0) / 3)
+
+
+def test_plover_marks_become_the_pair_marks():
+    from pair_data import _plover_marked
+
+    assert _plover_marked("<s>Iran</s> condemned <t> the U.S. </t> decision.") == "« Iran » condemned « the U.S. » decision."
+
+
+def test_team_pair_labels_are_valid_and_test_stories_stay_out_of_training():
+    from pair_data import read_labels
+
+    train, test = read_labels("voa_train_*.jsonl"), read_labels("voa_test.jsonl")
+    assert len(train) >= 400 and len(test) >= 150
+    assert not {k[0] for k in train} & {k[0] for k in test}  # split by story
+    for r in list(train.values()) + list(test.values()):
+        for key in r["pairs"]:
+            a, _, b = key.partition("-")
+            assert a < b and len(a) == len(b) == 3, key
+
+
+def test_check_pairs_names_the_problem(tmp_path):
+    sys.path.insert(0, str(ROOT / "training" / "annotations"))
+    from check_pairs import check
+
+    batch = tmp_path / "b.jsonl"
+    batch.write_text(json.dumps({"item": "s1", "targets": [{"sent_idx": 0, "sha": "abc", "states": {"CHN": ["China"], "KOR": ["Seoul"]},
+                                                            "pairs": ["CHN-KOR"]}]}) + "\n")
+    labels = tmp_path / "l.jsonl"
+    labels.write_text(json.dumps({"item": "s1", "sent_idx": 0, "sha": "abc", "pairs": {"CHN-KOR": "hot"}}) + "\n")
+    assert any("not one of" in p for p in check(str(batch), str(labels)))
+    labels.write_text("")
+    assert check(str(batch), str(labels)) == ["('s1', 0): target not annotated"]

@@ -221,8 +221,9 @@ def team_pair_result(a, team_label: dict) -> tuple[float, str]:
     return a.score, a.label
 
 
-def article_metrics(predict, test_ids: set[str], data: Path) -> dict:
-    """Team article labels of the test stories, through the library's segmentation and roll-up."""
+def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool = False) -> dict:
+    """Team article labels of the test stories, through the library's segmentation and roll-up
+    (``pair_marked``: the model reads pair-marked copies of sentences naming several states)."""
     from stance.scorer import Article, build_article
     from stance.segment import split_sentences
 
@@ -236,7 +237,7 @@ def article_metrics(predict, test_ids: set[str], data: Path) -> dict:
             continue
         st = stories[sid]
         spans = split_sentences(st["text"])
-        a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, predict)
+        a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, predict, pair_marked)
         pair = [c for c in labels[sid]["pair"] if c]
         score, label = team_pair_result(a, labels[sid])
         results.append((labels[sid]["label"], score, label, tuple(sorted(pair)), a.main_pair))
@@ -298,13 +299,17 @@ def main(argv=None) -> None:
     test_ids = {r["article_id"] for r in test if r["kind"] == "article"}
 
     systems: dict[str, object] = {}
+    pair_marked: set[str] = set()  # systems that read pair-marked sentences
     for backend in ("torch", "onnx-fp32", "onnx-int8"):
         try:
             sc = stance.load(args.model, backend=backend)
         except (FileNotFoundError, ImportError, Int8Refused):
             continue
         runtime = "torch" if backend == "torch" else "ONNX"
-        systems[f"stance ({_encoder_name(sc.meta)}, {sc.backend.precision} {runtime})"] = sc.predict_proba
+        name = f"stance ({_encoder_name(sc.meta)}, {sc.backend.precision} {runtime})"
+        systems[name] = sc.predict_proba
+        if sc.pair_marked:
+            pair_marked.add(name)
     if not args.no_baselines:
         systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
         systems["VADER compound"] = vader_predict
@@ -317,7 +322,7 @@ def main(argv=None) -> None:
         probs = predict(texts)
         m = sentence_metrics(probs, test)
         m["contrast_acc"], n_contrast = contrast_accuracy(predict) if args.split == "test" else (float("nan"), 0)
-        m["articles"] = article_metrics(predict, test_ids, args.data)
+        m["articles"] = article_metrics(predict, test_ids, args.data, name in pair_marked)
         m["confusion_article"] = confusion(probs, test)
         results[name] = m
         print(f"{name}: article F1 {m['article_f1']:.3f}  event W/C F1 {m['event_wc_f1']:.3f}  "

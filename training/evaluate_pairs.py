@@ -22,6 +22,11 @@ nothing about it). Each sentence is scored as a one-sentence article. Printed fo
 * end to end: the same, but a team pair the detector misses counts as wrong;
 * the ceiling of any sentence-level labeller: each pair takes the team's *sentence* label;
 * the model's sentence-level accuracy against the team's sentence labels.
+
+Then the same two approaches on real articles: the team's pair labels
+(``annotations/pairs/voa_test.jsonl``, codebook ``annotations/PAIRS.md``) of every sentence of
+the VOA test stories that names two or more states, each story scored whole by the library;
+and the agreement of a second annotator on half of those stories.
 """
 
 from __future__ import annotations
@@ -116,6 +121,53 @@ def evaluate(rows: list[dict], sentence_labels: list, pair_labels: list[dict[str
     return out
 
 
+def real_article_pairs(scorer, data: Path, labels_file: str = "voa_test.jsonl") -> dict[str, dict]:
+    """Accuracy and macro-F1 of the sentence-level and the library's pair scoring against the
+    team's pair labels of real test stories; {} when the labels are not there."""
+    sys.path.insert(0, str(ROOT / "training"))
+    from pair_data import _sha, read_labels
+
+    labels = read_labels(labels_file)
+    if not labels:
+        return {}
+    stories = {s["id"]: s for s in map(json.loads, open(data / "unlabelled/voa_stories.jsonl", encoding="utf-8"))}
+    gold, by = [], {"sentence": [], "pair-aware": []}
+    for item in sorted({k[0] for k in labels}):
+        st = stories[item]
+        art = scorer.score_article(st["text"], title=st["title"], date=st["published"][:10], id=item)
+        for (sid, i), r in sorted(labels.items()):
+            if sid != item:
+                continue
+            s = art.sentences[i]
+            if _sha(s.text) != r["sha"]:
+                raise SystemExit(f"{labels_file}: story {item} sentence {i}: text hash differs (segmenter changed?)")
+            for key, lab in sorted(r["pairs"].items()):
+                pair = tuple(key.split("-"))
+                gold.append(lab)
+                by["sentence"].append(s.label)
+                by["pair-aware"].append(s.for_pair(pair).label if pair in s.pairs else "neutral")
+    return {name: {"pairs": len(gold), "sentences": len(labels),
+                   "accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold), "macro_f1": macro_f1(gold, pred),
+                   "gold": dict(Counter(gold))} for name, pred in by.items()}
+
+
+def annotator_agreement(first: str = "voa_test.jsonl", second: str = "voa_test_second.jsonl") -> dict:
+    """Pair-level raw agreement and Cohen's kappa of two annotators on the pairs both labelled."""
+    sys.path.insert(0, str(ROOT / "training"))
+    from data import cohen_kappa
+    from pair_data import read_labels
+
+    a, b = read_labels(first), read_labels(second)
+    la, lb = [], []
+    for key in sorted(set(a) & set(b)):
+        for pair in sorted(set(a[key]["pairs"]) & set(b[key]["pairs"])):
+            la.append(a[key]["pairs"][pair])
+            lb.append(b[key]["pairs"][pair])
+    if not la:
+        return {}
+    return {"pairs": len(la), "agreement": sum(x == y for x, y in zip(la, lb)) / len(la), "kappa": cohen_kappa(la, lb)}
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
@@ -143,6 +195,17 @@ def main(argv=None) -> None:
                   f"{k['ceiling_macro_f1']:>5.3f} | {k['sentence_accuracy']:>12.3f}")
     print("\nacc/macroF1: the team's pairs labelled by the approach; e2e: a pair the detector misses counts as "
           "wrong; ceiling: every pair takes the team's sentence label (the best any sentence-level labeller can do).")
+    real = real_article_pairs(scorer, ROOT.parent / "shared" / "data")
+    if real:
+        k = next(iter(real.values()))
+        print(f"\nreal articles (VOA test stories, {k['sentences']} sentences naming 2+ states, {k['pairs']} pairs; "
+              f"team labels {k['gold']}):")
+        for name, m in real.items():
+            print(f"{name:<10} acc {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}")
+        agr = annotator_agreement()
+        if agr:
+            print(f"second annotator on {agr['pairs']} of these pairs: agreement {agr['agreement']:.3f}, "
+                  f"Cohen's kappa {agr['kappa']:.3f}")
 
 
 if __name__ == "__main__":

