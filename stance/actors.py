@@ -80,6 +80,8 @@ _VENUE_NEXT = frozenset("summit talks agreement agreements accord accords pact p
 # name, a compass word before it, or a locative preposition before it with the name ending its
 # phrase (so "in Chinese hands" and "at Chinese ports" keep their demonym).
 _PLACE_NEXT = frozenset("province provinces state states city region district county prefecture".split())
+# An alias ending in one of these is itself a region ("Borno State"); not "United States".
+_REGION_LAST = frozenset("state province region district county prefecture".split())
 _COMPASS = frozenset("east west north south northern southern eastern western central northeastern "
                      "northwestern southeastern southwestern".split())
 _LOCATIVE = frozenset("in at near outside".split())
@@ -230,8 +232,8 @@ def _place(sentence: str, tokens: list[re.Match[str]], norms: list[str], i: int,
         return True
     if i > 1 and norms[i - 1] == "of" and norms[i - 2] in _PLACE_OF:
         return True
-    if norms[end - 1] in ("state", "province", "region", "district", "county", "prefecture") and not capital:
-        return True  # the alias is itself "<name> State/Province" ("Borno State"; not "United States")
+    if norms[end - 1] in _REGION_LAST and not capital:
+        return True
     if not capital or i == 0 or _gap(sentence, tokens, i - 1, i) != " ":
         return False
     if i > 1 and norms[i - 1] == "of" and norms[i - 2] in _BEARING:

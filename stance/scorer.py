@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -220,12 +219,12 @@ class _Plan:
     pair-marked model, one marked copy per pair."""
 
     def __init__(self, article: Article, spans: Sequence[Span], pair_marked: bool = False):
-        self.article, self.spans, self.pair_marked = article, list(spans), pair_marked
+        self.article, self.spans = article, list(spans)
         self.actors, self.main = article_actors([s.text for s in spans], title=article.title, date=article.date,
                                                 offsets=[s.start for s in spans])
         self.cuts = [_cuts(span, acts) for span, acts in zip(self.spans, self.actors)]
         # A pair-marked model reads one marked copy per pair of a sentence that has no clause cut.
-        self.marked = [_named_pairs(acts) if pair_marked and not cut else []
+        self.marked = [_named_pairs(acts) if pair_marked and not cut else ()
                        for acts, cut in zip(self.actors, self.cuts)]
         extra = []  # in sentence order: a sentence's clauses or its marked copies
         for span, acts, cut, pairs in zip(self.spans, self.actors, self.cuts, self.marked):
@@ -258,9 +257,10 @@ class _Plan:
                             main_pair=self.main)
 
 
-def _named_pairs(actors: Sequence[Actor]) -> list[tuple[str, str]]:
+def _named_pairs(actors: Sequence[Actor]) -> tuple[tuple[str, str], ...]:
     """Every pair of the states a sentence names (none when it names fewer than two)."""
-    return list(combinations(sorted({a.code for a in actors}), 2))
+    codes = {a.code for a in actors}
+    return sentence_pairs(sorted(codes), None) if len(codes) >= 2 else ()
 
 
 def _cuts(span: Span, actors: Sequence[Actor]) -> list[tuple[int, int]]:

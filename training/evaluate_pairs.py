@@ -34,11 +34,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))  # pair_data, data
 
 LABELS = ("warming", "cooling", "neutral")
 
@@ -124,22 +125,23 @@ def evaluate(rows: list[dict], sentence_labels: list, pair_labels: list[dict[str
 def real_article_pairs(scorer, data: Path, labels_file: str = "voa_test.jsonl") -> dict[str, dict]:
     """Accuracy and macro-F1 of the sentence-level and the library's pair scoring against the
     team's pair labels of real test stories; {} when the labels are not there."""
-    sys.path.insert(0, str(ROOT / "training"))
-    from pair_data import _sha, read_labels
+    from data import text_sha
+    from pair_data import read_labels
 
     labels = read_labels(labels_file)
     if not labels:
         return {}
+    by_story: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+    for (item, i), r in sorted(labels.items()):
+        by_story[item].append((i, r))
     stories = {s["id"]: s for s in map(json.loads, open(data / "unlabelled/voa_stories.jsonl", encoding="utf-8"))}
     gold, by = [], {"sentence": [], "pair-aware": []}
-    for item in sorted({k[0] for k in labels}):
+    for item, labelled in by_story.items():
         st = stories[item]
         art = scorer.score_article(st["text"], title=st["title"], date=st["published"][:10], id=item)
-        for (sid, i), r in sorted(labels.items()):
-            if sid != item:
-                continue
+        for i, r in labelled:
             s = art.sentences[i]
-            if _sha(s.text) != r["sha"]:
+            if text_sha(s.text) != r["sha"]:
                 raise SystemExit(f"{labels_file}: story {item} sentence {i}: text hash differs (segmenter changed?)")
             for key, lab in sorted(r["pairs"].items()):
                 pair = tuple(key.split("-"))
@@ -153,7 +155,6 @@ def real_article_pairs(scorer, data: Path, labels_file: str = "voa_test.jsonl") 
 
 def annotator_agreement(first: str = "voa_test.jsonl", second: str = "voa_test_second.jsonl") -> dict:
     """Pair-level raw agreement and Cohen's kappa of two annotators on the pairs both labelled."""
-    sys.path.insert(0, str(ROOT / "training"))
     from data import cohen_kappa
     from pair_data import read_labels
 

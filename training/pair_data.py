@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import hashlib
 import json
 import re
 import sys
@@ -25,16 +24,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from data import ANNOTATIONS, PLOVER_COOLING, PLOVER_WARMING, load_ag_team  # noqa: E402
+from data import ANNOTATIONS, PLOVER_COOLING, PLOVER_WARMING, load_ag_team, text_sha  # noqa: E402
 from stance.actors import article_actors  # noqa: E402
 from stance.marking import CLOSE, OPEN, mark_pair  # noqa: E402
 from stance.segment import split_sentences  # noqa: E402
 
 PAIR_LABELS = ("warming", "cooling", "neutral")
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def read_labels(pattern: str, ann_dir: Path = ANNOTATIONS) -> dict[tuple[str, int], dict]:
@@ -56,7 +51,7 @@ def _rows_of(item: str, sentences: list[str], title, date, split: str, source: s
         r = labels.get((item, i))
         if r is None:
             continue
-        if r["sha"] != _sha(text):
+        if r["sha"] != text_sha(text):
             raise SystemExit(f"{source} {item} sentence {i}: text hash differs from the labelled one; "
                              "the data or the segmenter changed: re-annotate or restore them")
         codes = sorted({a.code for a in found})
@@ -122,6 +117,11 @@ def plover_pair_rows(data: Path, split_of_text: dict[str, str]) -> list[dict]:
     return rows
 
 
+def split_of_text(ds) -> dict[str, str]:
+    """Sentence text -> its split in the sentence-level DatasetDict."""
+    return {t: sp for sp in ds for t in ds[sp]["text"]}
+
+
 def all_pair_rows(data: Path, split_of_text: dict[str, str]) -> list[dict]:
     return voa_pair_rows(data) + ag_pair_rows(data) + plover_pair_rows(data, split_of_text)
 
@@ -129,9 +129,7 @@ def all_pair_rows(data: Path, split_of_text: dict[str, str]) -> list[dict]:
 def main() -> None:
     from datasets import load_from_disk
 
-    ds = load_from_disk("build/dataset")
-    split_of = {t: sp for sp in ds for t in ds[sp]["text"]}
-    rows = all_pair_rows(HERE.parent.parent / "shared" / "data", split_of)
+    rows = all_pair_rows(HERE.parent.parent / "shared" / "data", split_of_text(load_from_disk("build/dataset")))
     c = Counter((r["source"], r["split"], r["label"]) for r in rows)
     for k in sorted(c):
         print(*k, c[k])

@@ -164,10 +164,10 @@ def main(argv: list[str] | None = None) -> None:
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
     pair_rows = []
     if args.pairs:
-        from pair_data import all_pair_rows
+        from pair_data import all_pair_rows, split_of_text
 
-        split_of = {t: sp for sp in ds for t in ds[sp]["text"]}
-        pair_rows = [r for r in all_pair_rows(Path(__file__).resolve().parents[2] / "shared" / "data", split_of) if r["split"] == "train"]
+        pair_rows = [r for r in all_pair_rows(Path(__file__).resolve().parents[2] / "shared" / "data", split_of_text(ds))
+                     if r["split"] == "train"]
         train += [(r["text"], label2id[r["label"]]) for r in pair_rows
                   for _ in range(1 if r["source"] == "plover_pairs" else args.pair_weight)]
         print(f"pair-marked rows: {len(pair_rows)} ({dict(Counter(r['source'] for r in pair_rows))})")

@@ -13,7 +13,6 @@ reads (``training/data.py``), so the labels join back by (item, index, hash).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from itertools import combinations
@@ -24,12 +23,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
 
-def sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
 def targets(sentences: list[str], title: str | None, date: str | None) -> list[dict]:
     """One target per sentence naming two or more states: its states (code -> words) and pairs."""
+    from data import text_sha
     from stance.actors import article_actors
 
     acts, _ = article_actors(sentences, title=title, date=date)
@@ -41,7 +37,7 @@ def targets(sentences: list[str], title: str | None, date: str | None) -> list[d
             if a.text not in words:
                 words.append(a.text)
         if len(states) >= 2:
-            out.append({"sent_idx": i, "sha": sha(text), "text": text, "states": states,
+            out.append({"sent_idx": i, "sha": text_sha(text), "text": text, "states": states,
                         "pairs": ["-".join(p) for p in combinations(sorted(states), 2)]})
     return out
 
