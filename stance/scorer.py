@@ -19,6 +19,7 @@ from . import rollup
 from .actors import article_actors, sentence_pairs
 from .backends import Backend, load_backend, softmax
 from .clauses import clause_pairs, split_clauses
+from .context import CONTEXT_SCHEME, article_contexts, with_context
 from .marking import PAIR_MARKING, mark_pair
 from .model_dir import LABELS, default_model_path, read_metadata
 from .results import Actor, ArticleScore, ClauseScore, DyadScore, SentenceScore
@@ -103,6 +104,12 @@ class Scorer:
         # A pair-marked model reads each pair of a sentence with that pair's mentions marked;
         # otherwise sentences naming several states are cut into clauses (stance.clauses).
         self.pair_marked = marking is not None
+        context = meta.get("context")
+        if context not in (None, CONTEXT_SCHEME):
+            raise ValueError(f"{path}: stance.json context {context!r} is not one this version reads "
+                             f"({CONTEXT_SCHEME!r}); upgrade stance or use a model without context")
+        # A context model reads each article sentence after the one before it (stance.context).
+        self.context = context is not None
         order = list(meta["labels"])
         self._columns = [order.index(label) for label in LABELS]  # model order -> LABELS order
 
@@ -159,7 +166,7 @@ class Scorer:
     def _score_pending(self, pending: list[tuple[Article, list[Span]]], batch_size: int) -> Iterator[ArticleScore]:
         # One model call for the whole group: its sentences and the clauses of those that name
         # several states, so clause scoring rides in the same length-sorted batches.
-        plans = [_Plan(article, spans, self.pair_marked) for article, spans in pending]
+        plans = [_Plan(article, spans, self.pair_marked, self.context) for article, spans in pending]
         texts = [t for plan in plans for t in plan.texts]
         probs = self.predict_proba(texts, batch_size=batch_size) if texts else np.zeros((0, 3))
         offset = 0
@@ -218,7 +225,7 @@ class _Plan:
     sentence, then for the sentences that name several states their clauses or, for a
     pair-marked model, one marked copy per pair."""
 
-    def __init__(self, article: Article, spans: Sequence[Span], pair_marked: bool = False):
+    def __init__(self, article: Article, spans: Sequence[Span], pair_marked: bool = False, context: bool = False):
         self.article, self.spans = article, list(spans)
         self.actors, self.main = article_actors([s.text for s in spans], title=article.title, date=article.date,
                                                 offsets=[s.start for s in spans])
@@ -226,10 +233,15 @@ class _Plan:
         # A pair-marked model reads one marked copy per pair of a sentence that has no clause cut.
         self.marked = [_named_pairs(acts) if pair_marked and not cut else ()
                        for acts, cut in zip(self.actors, self.cuts)]
+        sents = [s.text for s in self.spans]
+        # A context model reads every input of a sentence (clauses, marked copies too) after
+        # the sentence before it.
+        contexts = article_contexts(article.title, sents) if context else [None] * len(sents)
         extra = []  # in sentence order: a sentence's clauses or its marked copies
-        for span, acts, cut, pairs in zip(self.spans, self.actors, self.cuts, self.marked):
-            extra += [span.text[a:b] for a, b in cut] + [mark_pair(span.text, acts, pair, span.start) for pair in pairs]
-        self.texts = [s.text for s in self.spans] + extra
+        for span, acts, cut, pairs, ctx in zip(self.spans, self.actors, self.cuts, self.marked, contexts):
+            extra += [with_context(t, ctx) for t in
+                      [span.text[a:b] for a, b in cut] + [mark_pair(span.text, acts, pair, span.start) for pair in pairs]]
+        self.texts = [with_context(t, c) for t, c in zip(sents, contexts)] + extra
 
     def build(self, probs: np.ndarray) -> ArticleScore:
         n = len(self.spans)
@@ -275,11 +287,13 @@ def _clause(span: Span, a: int, b: int, p: np.ndarray, pairs) -> ClauseScore:
     return ClauseScore(text=span.text[a:b], start=span.start + a, end=span.start + b, **_scores(p), pairs=tuple(pairs))
 
 
-def build_article(article: Article, spans: Sequence[Span], predict: Predict, pair_marked: bool = False) -> ArticleScore:
+def build_article(article: Article, spans: Sequence[Span], predict: Predict, pair_marked: bool = False,
+                  context: bool = False) -> ArticleScore:
     """Score one segmented article with ``predict`` (texts -> probabilities in LABELS order,
     e.g. ``Scorer.predict_proba``), attach actors and pairs, and roll up the article and each pair.
-    ``pair_marked``: the model reads pair-marked copies (``Scorer.pair_marked``)."""
-    plan = _Plan(article, spans, pair_marked)
+    ``pair_marked``: the model reads pair-marked copies (``Scorer.pair_marked``); ``context``:
+    it reads each sentence after the one before it (``Scorer.context``)."""
+    plan = _Plan(article, spans, pair_marked, context)
     probs = predict(plan.texts) if plan.texts else np.zeros((0, 3))
     return plan.build(np.asarray(probs))
 

@@ -45,6 +45,20 @@ def make_tiny_model(path: Path, *, seed: int = 0) -> Path:
     return path
 
 
+def tiny_model_with(path: Path, *, seed: int = 0, source: Path | None = None, **meta) -> Path:
+    """A tiny model at ``path`` (new, or a copy of ``source``) whose stance.json also holds ``meta``."""
+    import shutil
+
+    from stance.model_dir import read_metadata, write_metadata
+
+    if source is None:
+        make_tiny_model(path, seed=seed)
+    else:
+        shutil.copytree(source, path)
+    write_metadata(path, {**read_metadata(path), **meta})
+    return path
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")

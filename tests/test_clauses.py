@@ -71,13 +71,11 @@ def test_one_clause_sentences_are_not_cut(tiny_scorer):
 @pytest.fixture(scope="module")
 def pair_marked_scorer(tmp_path_factory):
     import stance
-    from conftest import make_tiny_model
+    from conftest import tiny_model_with
     from stance.marking import PAIR_MARKING
-    from stance.model_dir import read_metadata, write_metadata
 
-    path = make_tiny_model(tmp_path_factory.mktemp("pairs") / "model", seed=1)
-    write_metadata(path, {**read_metadata(path), "pair_marking": PAIR_MARKING})
-    return stance.load(path, backend="torch")
+    return stance.load(tiny_model_with(tmp_path_factory.mktemp("pairs") / "model", seed=1, pair_marking=PAIR_MARKING),
+                       backend="torch")
 
 
 def test_a_pair_marked_model_reads_one_marked_copy_per_pair(pair_marked_scorer):
@@ -102,13 +100,9 @@ def test_a_pair_marked_model_reads_one_marked_copy_per_pair(pair_marked_scorer):
 
 
 def test_an_unknown_pair_marking_fails_loudly(tiny_model_dir, tmp_path):
-    import shutil
-
     import stance
-    from stance.model_dir import read_metadata, write_metadata
+    from conftest import tiny_model_with
 
-    path = tmp_path / "m"
-    shutil.copytree(tiny_model_dir, path)
-    write_metadata(path, {**read_metadata(path), "pair_marking": "brackets-v9"})
+    path = tiny_model_with(tmp_path / "m", source=tiny_model_dir, pair_marking="brackets-v9")
     with pytest.raises(ValueError, match="pair_marking 'brackets-v9'"):
         stance.load(path, backend="torch")

@@ -221,6 +221,44 @@ def load_article_labels(ann_dir: Path = ANNOTATIONS) -> dict[str, dict]:
     return {str(r["story_id"]): r for p in sorted(ann_dir.glob("parts/voa_articles_b*.jsonl")) for r in _read_jsonl(p)}
 
 
+def sentence_contexts(data: Path, ann_dir: Path = ANNOTATIONS) -> dict[str, str]:
+    """The context (``stance.context.article_contexts``) of every VOA and AG News sentence, by
+    ``orig_id``: what a context model reads after each training sentence (event sets: none)."""
+    from stance.context import article_contexts
+    from stance.segment import split_sentences
+
+    titles = {str(s["id"]): s.get("title") for s in _read_jsonl(data / "unlabelled/voa_stories.jsonl")}
+    voa: dict[str, dict[int, str]] = defaultdict(dict)
+    for path in sorted(glob.glob(str(ann_dir / "parts/voa_sentences_b*.jsonl"))):
+        for r in _read_jsonl(Path(path)):
+            voa[str(r["story_id"])][int(r["sent_idx"])] = r["text"]
+    out = {}
+    for sid, by_idx in voa.items():
+        sents = [by_idx[i] for i in sorted(by_idx)]
+        out.update({f"{sid}:{i}": c for i, c in zip(sorted(by_idx), article_contexts(titles.get(sid), sents))})
+    for it in _read_jsonl(data / "unlabelled/ag_news_world.jsonl"):
+        sents = [s.text for s in split_sentences(it["text"])]
+        out.update({f"{it['id']}:{i}": c for i, c in enumerate(article_contexts(it.get("title"), sents))})
+    return out
+
+
+def model_input(data: Path):
+    """A function giving a dataset row's text as a context model reads it: article and lead
+    sentences with their context (``stance.context``), event sentences alone."""
+    from stance.context import with_context
+
+    contexts = sentence_contexts(data)
+
+    def read(row: dict) -> str:
+        if row["kind"] == "event":
+            return row["text"]
+        if row["orig_id"] not in contexts:
+            raise SystemExit(f"error: no context for {row['source']} sentence {row['orig_id']}; rebuild the dataset")
+        return with_context(row["text"], contexts[row["orig_id"]])
+
+    return read
+
+
 def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in open(path, encoding="utf-8")] if path.exists() else []
 

@@ -221,9 +221,10 @@ def team_pair_result(a, team_label: dict) -> tuple[float, str]:
     return a.score, a.label
 
 
-def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool = False) -> dict:
+def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool = False, context: bool = False) -> dict:
     """Team article labels of the test stories, through the library's segmentation and roll-up
-    (``pair_marked``: the model reads pair-marked copies of sentences naming several states)."""
+    (``pair_marked``: the model reads pair-marked copies of sentences naming several states;
+    ``context``: it reads each sentence after the one before it)."""
     from stance.scorer import Article, build_article
     from stance.segment import split_sentences
 
@@ -237,7 +238,7 @@ def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool =
             continue
         st = stories[sid]
         spans = split_sentences(st["text"])
-        a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, predict, pair_marked)
+        a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, predict, pair_marked, context)
         pair = [c for c in labels[sid]["pair"] if c]
         score, label = team_pair_result(a, labels[sid])
         results.append((labels[sid]["label"], score, label, tuple(sorted(pair)), a.main_pair))
@@ -299,7 +300,7 @@ def main(argv=None) -> None:
     test_ids = {r["article_id"] for r in test if r["kind"] == "article"}
 
     systems: dict[str, object] = {}
-    pair_marked: set[str] = set()  # systems that read pair-marked sentences
+    reads: dict[str, dict] = {}  # how a stance model reads: pair-marked copies, context
     for backend in ("torch", "onnx-fp32", "onnx-int8"):
         try:
             sc = stance.load(args.model, backend=backend)
@@ -308,8 +309,7 @@ def main(argv=None) -> None:
         runtime = "torch" if backend == "torch" else "ONNX"
         name = f"stance ({_encoder_name(sc.meta)}, {sc.backend.precision} {runtime})"
         systems[name] = sc.predict_proba
-        if sc.pair_marked:
-            pair_marked.add(name)
+        reads[name] = {"pair_marked": sc.pair_marked, "context": sc.context}
     if not args.no_baselines:
         systems["Goldstein/CAMEO dictionary"] = GoldsteinCoder(args.data / "lexicons").predict
         systems["VADER compound"] = vader_predict
@@ -318,11 +318,18 @@ def main(argv=None) -> None:
             systems["zero-shot MiniLM (cosine to label descriptions)"] = zero_shot()
 
     results = {}
+    in_context = None
     for name, predict in systems.items():
-        probs = predict(texts)
+        read = reads.get(name, {})
+        if read.get("context") and in_context is None:
+            from data import model_input
+
+            reader = model_input(args.data)
+            in_context = [reader(r) for r in test]
+        probs = predict(in_context if read.get("context") else texts)
         m = sentence_metrics(probs, test)
         m["contrast_acc"], n_contrast = contrast_accuracy(predict) if args.split == "test" else (float("nan"), 0)
-        m["articles"] = article_metrics(predict, test_ids, args.data, name in pair_marked)
+        m["articles"] = article_metrics(predict, test_ids, args.data, **read)
         m["confusion_article"] = confusion(probs, test)
         results[name] = m
         print(f"{name}: article F1 {m['article_f1']:.3f}  event W/C F1 {m['event_wc_f1']:.3f}  "

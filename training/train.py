@@ -29,6 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stance.context import CONTEXT_SCHEME  # noqa: E402
 from stance.marking import PAIR_MARKING  # noqa: E402
 from stance.model_dir import FORMAT_VERSION, LABELS, write_metadata  # noqa: E402
 
@@ -137,8 +138,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pairs", action="store_true",
                     help="also train on pair-marked rows (training/pair_data.py, train split): a pair-marked model")
     ap.add_argument("--pair-weight", type=int, default=2, help="times each team pair row is seen per epoch (PLOVER dyads: once)")
+    ap.add_argument("--context", action="store_true",
+                    help="a context model: article sentences are read with the sentence before them (stance/context.py)")
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data",
+                    help="the shared data directory (for --context and --pairs)")
+    ap.add_argument("--with-dev", action="store_true",
+                    help="also train on the dev split (a final model for a recipe already chosen on dev); "
+                         "needs --temperature-from, since dev can no longer fit the temperature")
+    ap.add_argument("--temperature-from", type=Path, default=None, metavar="MODEL",
+                    help="with --with-dev: take the temperature of this model, the same recipe fitted on dev")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
+    if args.with_dev != (args.temperature_from is not None):
+        raise SystemExit("error: --with-dev and --temperature-from go together (dev cannot fit the temperature "
+                         "of a model trained on it); pass both or neither")
+    if args.context and (args.teacher or args.pairs):
+        raise SystemExit("error: --context does not combine with --teacher or --pairs yet; drop one")
 
     from datasets import load_from_disk
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
@@ -160,13 +175,17 @@ def main(argv: list[str] | None = None) -> None:
     if kept:
         keep_layers(model, kept)
 
-    train = [(r["text"], label2id[r["label"]]) for r in ds["train"]
+    from data import model_input
+
+    read = model_input(args.data) if args.context else (lambda r: r["text"])
+    rows = list(ds["train"]) + (list(ds["dev"]) if args.with_dev else [])
+    train = [(read(r), label2id[r["label"]]) for r in rows
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
     pair_rows = []
     if args.pairs:
         from pair_data import all_pair_rows, split_of_text
 
-        pair_rows = [r for r in all_pair_rows(Path(__file__).resolve().parents[2] / "shared" / "data", split_of_text(ds))
+        pair_rows = [r for r in all_pair_rows(args.data, split_of_text(ds))
                      if r["split"] == "train"]
         train += [(r["text"], label2id[r["label"]]) for r in pair_rows
                   for _ in range(1 if r["source"] == "plover_pairs" else args.pair_weight)]
@@ -209,10 +228,16 @@ def main(argv: list[str] | None = None) -> None:
             if step % 50 == 0 or step == total:
                 print(f"step {step}/{total} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
 
-    dev_texts = list(ds["dev"]["text"])
+    dev_texts = [read(r) for r in ds["dev"]]
     dev_y = np.array([label2id[l] for l in ds["dev"]["label"]])
-    temperature = fit_temperature(predict_logits(model, tokenizer, dev_texts, args.max_length), dev_y)
-    print(f"temperature {temperature:.3f} (fit on {len(dev_y)} dev rows); training took {time.time() - t0:.0f}s")
+    if args.temperature_from:
+        from stance.model_dir import read_metadata
+
+        temperature = float(read_metadata(args.temperature_from)["temperature"])
+        print(f"temperature {temperature:.3f} (from {args.temperature_from}); training took {time.time() - t0:.0f}s")
+    else:
+        temperature = fit_temperature(predict_logits(model, tokenizer, dev_texts, args.max_length), dev_y)
+        print(f"temperature {temperature:.3f} (fit on {len(dev_y)} dev rows); training took {time.time() - t0:.0f}s")
 
     args.out.mkdir(parents=True, exist_ok=True)
     model.half().save_pretrained(str(args.out), safe_serialization=True)  # fp16: half the size, same labels
@@ -225,8 +250,10 @@ def main(argv: list[str] | None = None) -> None:
         "temperature": temperature,
         "data_hash": data_hash,
         "train_command": "python training/train.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
-        "train_rows": len(ds["train"]),
+        "train_rows": len(rows),
+        **({"temperature_from": str(args.temperature_from), "dev_in_train": True} if args.with_dev else {}),
         **({"teacher_rows": len(soft)} if soft else {}),
+        **({"context": CONTEXT_SCHEME} if args.context else {}),
         **({"base_layers_kept": kept} if kept else {}),
         **({"pair_marking": PAIR_MARKING, "pair_rows": len(pair_rows),
             "pair_data_hash": hashlib.sha256("\n".join(sorted(r["text"] + "\t" + r["label"] for r in pair_rows)).encode()).hexdigest()[:16]}
