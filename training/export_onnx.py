@@ -17,10 +17,9 @@ session's notes said AVX2 without VNNI, the machine of 2026-12-03 lists AVX-512 
   batch, so a sentence's score changes with the sentences batched beside it;
 - weight-only 8-bit (``MatMulNBits``, int8 compute, layers 0-1 kept fp32): 99.5 % / 0.027
   and batch-independent, but 0.7x the fp32 speed on this CPU. Again on the AVX-512 VNNI machine
-  (2026-12-03, v3 test split, ``MatMulNBitsQuantizer`` bits 8, block 32, symmetric, accuracy
-  level 4; it needs ``onnx-ir``): all layers 99.27 % / 0.059, layer 0 kept fp32 99.68 % / 0.036,
-  but 0.73x the speed of model.int8.onnx in the same loop (640 sentences, 2 threads, while a
-  training ran: a ratio only);
+  (2026-12-03, v3 test split, ``python training/int8_variants.py models/stance-minilm``; bits 8,
+  block 32, symmetric, accuracy level 4; it needs ``onnx-ir``): all layers 99.27 % / 0.059,
+  layer 0 kept fp32 99.68 % / 0.036, both 0.62x the speed of model.int8.onnx in the same run;
 - fp32 with fp16 storage (this file): 100 % / 1.5e-6, same speed as plain fp32;
 - static int8 (v3 model, 2026-12-02, a one-off script not kept: ``quantize_static``, QOperator,
   per-channel int8 weights, uint8 activations calibrated by MinMax on 320 train sentences, only
@@ -117,13 +116,13 @@ def export(model_dir: Path, *, int8: bool = False, dataset: Optional[Path] = Non
     return written
 
 
-def _export_int8(model_dir: Path, meta: dict, fp32: Path, dataset: Path) -> dict:
+def _export_int8(model_dir: Path, meta: dict, fp32: Path, dataset: Path, fp32_layers: Optional[tuple[int, ...]] = None) -> dict:
     import onnx
     import stance
     from datasets import load_from_disk
     from stance.backends import _encode, _tokenizer
 
-    from quantize_int8 import ALPHA, FFN_GROUPS, calibrate, encode_batches, quantise
+    from quantize_int8 import ALPHA, FFN_GROUPS, FP32_LAYERS, calibrate, encode_batches, quantise
 
     train = load_from_disk(str(dataset))["train"]
     rng = np.random.default_rng(0)
@@ -134,7 +133,7 @@ def _export_int8(model_dir: Path, meta: dict, fp32: Path, dataset: Path) -> dict
     tok = _tokenizer(model_dir, int(meta["max_length"]))
     peak = calibrate(str(fp32), encode_batches(lambda t: _encode(tok, t), calib))
     graph = onnx.load(str(fp32))
-    n = quantise(graph, peak)
+    n = quantise(graph, peak, fp32_layers=FP32_LAYERS if fp32_layers is None else fp32_layers)
     _store_fp16(graph, min_size=100_000)  # the embeddings; int8 weights and their scales stay as they are
     onnx.save(graph, str(model_dir / INT8_FILE))
     torch_logits = stance.load(model_dir, backend="torch").backend.logits(check)
