@@ -234,14 +234,15 @@ class _Plan:
         self.marked = [_named_pairs(acts) if pair_marked and not cut else ()
                        for acts, cut in zip(self.actors, self.cuts)]
         sents = [s.text for s in self.spans]
-        # A context model reads every input of a sentence (clauses, marked copies too) after
-        # the sentence before it.
-        contexts = article_contexts(article.title, sents) if context else [None] * len(sents)
-        extra = []  # in sentence order: a sentence's clauses or its marked copies
-        for span, acts, cut, pairs, ctx in zip(self.spans, self.actors, self.cuts, self.marked, contexts):
-            extra += [with_context(t, ctx) for t in
-                      [span.text[a:b] for a, b in cut] + [mark_pair(span.text, acts, pair, span.start) for pair in pairs]]
-        self.texts = [with_context(t, c) for t, c in zip(sents, contexts)] + extra
+        extra, owner = [], list(range(len(sents)))  # extra: in sentence order, a sentence's clauses or marked copies
+        for i, (span, acts, cut, pairs) in enumerate(zip(self.spans, self.actors, self.cuts, self.marked)):
+            more = [span.text[a:b] for a, b in cut] + [mark_pair(span.text, acts, pair, span.start) for pair in pairs]
+            extra += more
+            owner += [i] * len(more)
+        self.texts = sents + extra
+        if context:  # every input of a sentence (its clauses, marked copies too) after the sentence before it
+            contexts = article_contexts(article.title, sents)
+            self.texts = [with_context(t, contexts[i]) for t, i in zip(self.texts, owner)]
 
     def build(self, probs: np.ndarray) -> ArticleScore:
         n = len(self.spans)

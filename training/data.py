@@ -234,8 +234,8 @@ def sentence_contexts(data: Path, ann_dir: Path = ANNOTATIONS) -> dict[str, str]
             voa[str(r["story_id"])][int(r["sent_idx"])] = r["text"]
     out = {}
     for sid, by_idx in voa.items():
-        sents = [by_idx[i] for i in sorted(by_idx)]
-        out.update({f"{sid}:{i}": c for i, c in zip(sorted(by_idx), article_contexts(titles.get(sid), sents))})
+        idx = sorted(by_idx)
+        out.update({f"{sid}:{i}": c for i, c in zip(idx, article_contexts(titles.get(sid), [by_idx[i] for i in idx]))})
     for it in _read_jsonl(data / "unlabelled/ag_news_world.jsonl"):
         sents = [s.text for s in split_sentences(it["text"])]
         out.update({f"{it['id']}:{i}": c for i, c in enumerate(article_contexts(it.get("title"), sents))})

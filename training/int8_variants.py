@@ -38,8 +38,10 @@ def nbits(fp32: Path, out: Path, fp32_layers: tuple[int, ...]) -> None:
         from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
     except ImportError as exc:
         raise SystemExit(f"error: MatMulNBits needs onnx-ir ({exc}); pip install onnx-ir") from exc
+    from quantize_int8 import in_layers
+
     model = onnx.load(str(fp32))
-    skip = [n.name for n in model.graph.node if n.op_type == "MatMul" and any(f"layer.{k}/" in n.name for k in fp32_layers)]
+    skip = [n.name for n in model.graph.node if n.op_type == "MatMul" and in_layers(n.name, fp32_layers)]
     cfg = DefaultWeightOnlyQuantConfig(block_size=32, is_symmetric=True, accuracy_level=4, bits=8)
     q = MatMulNBitsQuantizer(model, algo_config=cfg, nodes_to_exclude=skip)
     q.process()

@@ -48,13 +48,17 @@ FP32_LAYERS: tuple[int, ...] = ()
 _QMAX = 127.0
 
 
+def in_layers(node_name: str, layers: Iterable[int]) -> bool:
+    """Whether an exported node belongs to one of these encoder layers (``/bert/encoder/layer.0/...``)."""
+    return any(f"layer.{k}/" in node_name for k in layers)
+
+
 def encoder_matmuls(graph, skip_layers: Iterable[int] = ()) -> list:
     """The MatMul nodes whose second input is a weight, inside the encoder layers (but not
     those of ``skip_layers``)."""
     inits = {i.name for i in graph.initializer}
-    skip = tuple(f"layer.{k}/" for k in skip_layers)
     return [n for n in graph.node if n.op_type == "MatMul" and n.input[1] in inits and "layer." in n.name
-            and not any(s in n.name for s in skip)]
+            and not in_layers(n.name, skip_layers)]
 
 
 def calibrate(fp32_path: str, batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:

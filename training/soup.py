@@ -25,8 +25,9 @@ from stance.model_dir import LABELS, read_metadata, write_metadata  # noqa: E402
 from train import fit_temperature, predict_logits  # noqa: E402
 
 # Keys that must agree across ingredients: a soup of models trained on different data or read
-# differently (pair marking) would be a model nobody trained.
-_SAME = ("labels", "base_model", "data_hash", "max_length", "format_version", "pair_marking", "base_layers_kept")
+# differently (pair marking, context) would be a model nobody trained.
+_SAME = ("labels", "base_model", "data_hash", "max_length", "format_version", "pair_marking", "context",
+         "base_layers_kept")
 
 
 def check_ingredients(metas: list[dict], paths: list[Path]) -> None:
@@ -69,6 +70,8 @@ def main(argv: list[str] | None = None) -> None:
 
     metas = [read_metadata(p) for p in args.models]
     check_ingredients(metas, args.models)
+    if metas[0].get("context"):  # the dev texts below are the sentences alone
+        raise SystemExit("error: soup.py fits the temperature on sentences read alone; it does not take context models yet")
     models = [AutoModelForSequenceClassification.from_pretrained(str(p), dtype=torch.float32) for p in args.models]
     soup = models[0]
     soup.load_state_dict(average_state([m.state_dict() for m in models], weights))

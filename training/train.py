@@ -228,16 +228,16 @@ def main(argv: list[str] | None = None) -> None:
             if step % 50 == 0 or step == total:
                 print(f"step {step}/{total} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
 
-    dev_texts = [read(r) for r in ds["dev"]]
-    dev_y = np.array([label2id[l] for l in ds["dev"]["label"]])
     if args.temperature_from:
         from stance.model_dir import read_metadata
 
         temperature = float(read_metadata(args.temperature_from)["temperature"])
-        print(f"temperature {temperature:.3f} (from {args.temperature_from}); training took {time.time() - t0:.0f}s")
+        fitted = f"from {args.temperature_from}"
     else:
-        temperature = fit_temperature(predict_logits(model, tokenizer, dev_texts, args.max_length), dev_y)
-        print(f"temperature {temperature:.3f} (fit on {len(dev_y)} dev rows); training took {time.time() - t0:.0f}s")
+        dev_y = np.array([label2id[l] for l in ds["dev"]["label"]])
+        temperature = fit_temperature(predict_logits(model, tokenizer, [read(r) for r in ds["dev"]], args.max_length), dev_y)
+        fitted = f"fit on {len(dev_y)} dev rows"
+    print(f"temperature {temperature:.3f} ({fitted}); training took {time.time() - t0:.0f}s")
 
     args.out.mkdir(parents=True, exist_ok=True)
     model.half().save_pretrained(str(args.out), safe_serialization=True)  # fp16: half the size, same labels
