@@ -1,6 +1,6 @@
 """Speed on a plain CPU: stance end to end against a plain transformers pipeline and a dictionary coder.
 
-    python benchmarks/speed.py [--threads 2] [--repeat 2] [--data ../shared/data]
+    python benchmarks/speed.py [--threads 2] [--repeat 2] [--data ../shared/data] [--max-batch-chars N]
 
 One run, the same articles for every contender: the two seed articles and the Voice of America
 stories in the data. Each contender runs in a fresh subprocess, so load time and peak RSS are
@@ -10,6 +10,8 @@ its own. Rows:
   ``Scorer.pipe``; sentences are the ones stance's segmenter finds.
 - stance ONNX int8 / fp32 (model only): ``Scorer.predict_proba`` on the segmented sentences,
   the model's share of the work (no clauses, countries or roll-up).
+- stance ONNX int8, one batch at a time: end to end as above, but with the ONNX scheduling used
+  before 2026-12-03 (each batch spread over all threads instead of one batch per thread at once).
 - transformers pipeline: ``pipeline("text-classification")`` on the same fine-tuned model,
   classification only, fed the same sentences; once with its default (one sentence per call)
   and once with ``batch_size=64``.
@@ -67,16 +69,33 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def worker(kind: str, data: Path, threads: int, repeat: int) -> dict:
+def _one_batch_at_a_time(backend, threads: int) -> None:
+    """Switch an ONNX int8 backend to the earlier scheduling: one run at a time, on all threads."""
+    import onnxruntime as ort
+    from stance.backends import INT8_FILE
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    backend.session = ort.InferenceSession(str(MODEL / INT8_FILE), opts, providers=["CPUExecutionProvider"])
+    backend.workers = 1
+
+
+def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: int | None = None) -> dict:
     """Runs in the child process: load, then time one contender. Returns its row."""
     # Import + load is timed from the child's first line for every contender: what a user waits
     # for before the first result, minus interpreter start-up.
     t0 = time.perf_counter()
     if kind.startswith(("stance", "model")):
         import stance
+        import stance.scorer
 
-        scorer = stance.load(MODEL, backend=kind.split("-", 1)[1], threads=threads)
+        if max_batch_chars:  # to measure the batch cap (stance.scorer.MAX_BATCH_CHARS) against others
+            stance.scorer.MAX_BATCH_CHARS = max_batch_chars
+        scorer = stance.load(MODEL, backend=kind.split("-", 1)[1].removesuffix("-serial"), threads=threads)
         load_s = time.perf_counter() - t0
+        if kind.endswith("-serial"):
+            _one_batch_at_a_time(scorer.backend, threads)
         arts, sents = load_articles(data), _sentences(data)
         n_sent = len(sents)
         if kind.startswith("stance"):
@@ -114,6 +133,7 @@ def worker(kind: str, data: Path, threads: int, repeat: int) -> dict:
 
 CONTENDERS = {
     "stance-onnx": "stance ONNX int8 (end to end)",
+    "stance-onnx-serial": "stance ONNX int8 (end to end, one batch at a time)",
     "stance-onnx-fp32": "stance ONNX fp32 (end to end)",
     "stance-torch": "stance torch fp32 (end to end)",
     "model-onnx": "stance ONNX int8 (model only)",
@@ -127,7 +147,7 @@ BASELINE = "pipeline"
 
 def run_child(kind: str, args) -> dict:
     cmd = [sys.executable, __file__, "--worker", kind, "--threads", str(args.threads), "--repeat", str(args.repeat),
-           "--data", str(args.data)]
+           "--data", str(args.data)] + (["--max-batch-chars", str(args.max_batch_chars)] if args.max_batch_chars else [])
     # The child's own clock: import + load is timed from its first line, plus interpreter start.
     t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
@@ -156,18 +176,21 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--only", nargs="+", choices=list(CONTENDERS), help="run only these contenders")
+    ap.add_argument("--max-batch-chars", type=int, default=None,
+                    help="stance rows: cap batches at this many characters instead of stance's own cap")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.data, args.threads, args.repeat)))
+        print(json.dumps(worker(args.worker, args.data, args.threads, args.repeat, args.max_batch_chars)))
         return
     kinds = args.only or list(CONTENDERS)
     if BASELINE not in kinds:
         kinds.append(BASELINE)
     rows = [run_child(k, args) for k in kinds]
     n = rows[0]
+    cap = f"batches capped at {args.max_batch_chars} characters" if args.max_batch_chars else "stance's batch cap"
     print(f"{n['articles']} articles, {n['sentences']} sentences; {args.threads} threads; "
-          f"best of {args.repeat} after a warm-up; {os.cpu_count()} CPUs seen\n")
+          f"best of {args.repeat} after a warm-up; {cap}; {os.cpu_count()} CPUs seen\n")
     print(table(rows))
 
 

@@ -5,12 +5,18 @@ torch nor transformers. ``onnx`` runs the int8 export (``model.int8.onnx``) when
 ships one and it passes a self-check on this CPU, else the fp32 export with a warning;
 ``onnx-int8`` runs the int8 export or fails; ``onnx-fp32`` always runs the fp32 export, which
 matches torch to 1e-4.
+
+Threads: torch spreads each batch over its ``threads``; ONNX Runtime instead runs ``threads``
+batches at once, one thread each (``logits_many``). On 2 cores that scored more sentences per
+second than one batch at a time on two threads (see ``benchmarks/speed.py``): an int8 graph is
+many small operators, and every one of them would wait for both threads to finish.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional, Protocol, Sequence
 
@@ -31,8 +37,12 @@ INT8_CHECK_TOLERANCE = 0.05
 class Backend(Protocol):
     name: str
     precision: str
+    # How many batches logits_many runs at once (scorers split short calls to fill them).
+    workers: int
 
     def logits(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def logits_many(self, batches: Sequence[Sequence[str]]) -> list[np.ndarray]: ...
 
 
 def _tokenizer(path: Path, max_length: int):
@@ -55,6 +65,7 @@ def _encode(tok, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 class TorchBackend:
     name = "torch"
     precision = "fp32"
+    workers = 1  # torch already spreads one batch over its threads
 
     def __init__(self, path: Path, meta: dict[str, Any], threads: Optional[int] = None):
         try:
@@ -74,6 +85,9 @@ class TorchBackend:
             out = self.model(input_ids=self._torch.from_numpy(ids), attention_mask=self._torch.from_numpy(mask))
         return out.logits.float().numpy()
 
+    def logits_many(self, batches: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        return [self.logits(b) for b in batches]
+
 
 class OnnxBackend:
     """One ONNX Runtime session; ``name`` is the ``backend=`` value that loads this same graph."""
@@ -84,13 +98,21 @@ class OnnxBackend:
         # name: the strict backend= value, so Ray workers load exactly this graph (no second check).
         self.name, self.precision = ("onnx-int8", "int8") if int8 else ("onnx-fp32", "fp32")
 
+        self.workers = threads or _usable_cpus()
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        # One thread per run; logits_many runs `workers` batches at once (module docstring).
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Batch shapes vary, so a memory pattern planned for one shape is not reused; without it
+        # peak RSS fell 439 -> 401 MB (one-off run of predict_proba on benchmarks/speed.py's
+        # sentences, no batch cap, 2026-12-03).
+        opts.enable_mem_pattern = False
         self.session = ort.InferenceSession(str(path / (INT8_FILE if int8 else ONNX_FILE)), opts, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tok = _tokenizer(path, int(meta["max_length"]))
+        # Its threads start on the first logits_many call, not here.
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="stance-onnx") if self.workers > 1 else None
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         ids, mask = _encode(self.tok, texts)
@@ -98,6 +120,21 @@ class OnnxBackend:
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
         return self.session.run(None, feed)[0]
+
+    def logits_many(self, batches: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Logits of each batch, in order; up to ``workers`` batches run at once (ONNX Runtime
+        and the tokenizer release the GIL)."""
+        if self._pool is None or len(batches) < 2:
+            return [self.logits(b) for b in batches]
+        return list(self._pool.map(self.logits, batches))
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def _has_onnxruntime() -> bool:

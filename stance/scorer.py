@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,12 @@ __all__ = ["Scorer", "load", "Article", "group_articles"]
 # Sentences per forward pass. Larger batches amortise Python overhead; 64 short news
 # sentences fit comfortably in cache on a laptop CPU.
 DEFAULT_BATCH_SIZE = 64
+# A batch of long sentences is cut shorter: at most this many characters, counted as its longest
+# text times its count, so that two batches running at once do not hold two 64 x 128-token sets
+# of activations. `python benchmarks/speed.py` on 2 threads (2026-12-03): int8 end to end peak
+# RSS 258 MB with this cap, 467 MB without (--max-batch-chars 1000000); sentences/s the same
+# within noise (304 and 312).
+MAX_BATCH_CHARS = 4000
 # pipe() gathers this many batches' worth of sentences across articles before sorting them by
 # length: a wider window pads less (sentences of similar length share a batch) for a few
 # hundred more sentences held in memory.
@@ -135,9 +142,10 @@ class Scorer:
         """
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            logits = self.backend.logits([texts[i] for i in idx])
+        # A call with fewer than `workers` batches is cut finer, so that no worker sits idle.
+        size = max(1, min(batch_size, -(-len(order) // self.backend.workers)))
+        chunks = _chunks(order, [len(t) for t in texts], size, MAX_BATCH_CHARS)
+        for idx, logits in zip(chunks, self.backend.logits_many([[texts[i] for i in idx] for idx in chunks])):
             out[idx] = softmax(logits, self.temperature)[:, self._columns]
         return out
 
@@ -196,6 +204,26 @@ def group_articles(articles: Iterable[ArticleLike], batch_size: int = DEFAULT_BA
             pending, n_sentences = [], 0
     if pending:
         yield pending
+
+
+def _chunks(order: list[int], lengths: list[int], size: int, char_budget: int) -> list[list[int]]:
+    """Cut ``order`` (indexes sorted by length) into batches of at most ``size`` texts and at most
+    ``char_budget`` characters, counted as the batch's longest text times its count (a text
+    longer than the budget gets a batch of its own).
+
+    >>> _chunks([0, 1, 2, 3], [10, 10, 30, 60], size=3, char_budget=60)
+    [[0, 1], [2], [3]]
+    """
+    chunks: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        if cur and (len(cur) == size or (len(cur) + 1) * lengths[i] > char_budget):
+            chunks.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        chunks.append(cur)
+    return chunks
 
 
 def _scores(p: np.ndarray) -> dict[str, Any]:
@@ -320,7 +348,8 @@ def load(path: Union[str, Path, None] = None, *, backend: str = "auto", threads:
     installed, else PyTorch), "onnx" (the int8 export if the model ships one and it passes its
     self-check on this CPU, else fp32 with a warning), "onnx-int8" (int8 or an error),
     "onnx-fp32" (matches torch to 1e-4) or "torch".
-    ``threads``: CPU threads for inference.
+    ``threads``: CPU threads for inference (default: all this process may use). ONNX Runtime
+    runs that many batches at once, one thread each; torch spreads each batch over them.
     """
     return Scorer.from_pretrained(path, backend=backend, threads=threads)
 

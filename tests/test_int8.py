@@ -55,6 +55,21 @@ def test_int8_scores_do_not_depend_on_the_batch(int8_dir):
     assert np.abs(alone - sc.predict_proba(TEXTS, batch_size=64)).max() <= 1e-6
 
 
+@pytest.mark.parametrize("backend", ["onnx-int8", "onnx-fp32"])
+def test_onnx_threads_run_batches_at_once_with_the_same_scores(int8_dir, backend):
+    one = stance.load(int8_dir, backend=backend, threads=1)
+    two = stance.load(int8_dir, backend=backend, threads=2)
+    assert (one.backend.workers, two.backend.workers) == (1, 2)
+    texts = [f"{t} {i}" for i in range(13) for t in TEXTS]
+    assert np.abs(one.predict_proba(texts) - two.predict_proba(texts, batch_size=8)).max() <= 1e-6
+    sizes = []
+    logits = two.backend.logits
+    two.backend.logits = lambda batch: sizes.append(len(batch)) or logits(batch)
+    # A call smaller than one batch per worker is cut so that both workers get some of it.
+    assert np.abs(two.predict_proba(TEXTS) - one.predict_proba(TEXTS)).max() <= 1e-6
+    assert sorted(sizes) == [2, 3]
+
+
 def test_int8_failing_its_check_falls_back_to_fp32(int8_dir, tmp_path):
     bad = tmp_path / "model"
     stance.load(int8_dir, backend="torch").save_pretrained(bad)

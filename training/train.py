@@ -147,6 +147,10 @@ def main(argv: list[str] | None = None) -> None:
                          "needs --temperature-from, since dev can no longer fit the temperature")
     ap.add_argument("--temperature-from", type=Path, default=None, metavar="MODEL",
                     help="with --with-dev: take the temperature of this model, the same recipe fitted on dev")
+    ap.add_argument("--bf16", action="store_true",
+                    help="bfloat16 autocast for the forward pass (weights and optimiser stay fp32): 2.1x the "
+                         "speed of an mpnet training step on this project's AVX-512 BF16 CPU; CPUs "
+                         "without bf16 instructions emulate it, so measure there first")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
     if args.with_dev != (args.temperature_from is not None):
@@ -220,7 +224,9 @@ def main(argv: list[str] | None = None) -> None:
             if step >= total:
                 break
             enc = tokenizer([t for t, _ in batch], truncation=True, max_length=args.max_length, padding=True, return_tensors="pt")
-            loss = batch_loss(model(**enc).logits, batch, soft, args.distil_weight)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                logits = model(**enc).logits
+            loss = batch_loss(logits.float(), batch, soft, args.distil_weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
@@ -258,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         **({"pair_marking": PAIR_MARKING, "pair_rows": len(pair_rows),
             "pair_data_hash": hashlib.sha256("\n".join(sorted(r["text"] + "\t" + r["label"] for r in pair_rows)).encode()).hexdigest()[:16]}
            if pair_rows else {}),
+        **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
