@@ -11,7 +11,8 @@ its own. Rows:
 - stance ONNX int8 / fp32 (model only): ``Scorer.predict_proba`` on the segmented sentences,
   the model's share of the work (no clauses, countries or roll-up).
 - stance ONNX int8, one batch at a time: end to end as above, but with the ONNX scheduling used
-  before 2026-12-03 (each batch spread over all threads instead of one batch per thread at once).
+  before 2026-12-03 (each batch spread over all threads instead of one batch per thread at once;
+  the same batches, batch cap included).
 - transformers pipeline: ``pipeline("text-classification")`` on the same fine-tuned model,
   classification only, fed the same sentences; once with its default (one sentence per call)
   and once with ``batch_size=64``.

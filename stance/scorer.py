@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
