@@ -111,8 +111,8 @@ class OnnxBackend:
         self.session = ort.InferenceSession(str(path / (INT8_FILE if int8 else ONNX_FILE)), opts, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tok = _tokenizer(path, int(meta["max_length"]))
-        # Its threads start on the first logits_many call, not here.
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="stance-onnx") if self.workers > 1 else None
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool_pid = 0
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         ids, mask = _encode(self.tok, texts)
@@ -124,8 +124,12 @@ class OnnxBackend:
     def logits_many(self, batches: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """Logits of each batch, in order; up to ``workers`` batches run at once (ONNX Runtime
         and the tokenizer release the GIL)."""
-        if self._pool is None or len(batches) < 2:
+        if self.workers == 1 or len(batches) < 2:
             return [self.logits(b) for b in batches]
+        # Threads start here, not at load, and again in a forked child (a fork keeps no threads).
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="stance-onnx")
+            self._pool_pid = os.getpid()
         return list(self._pool.map(self.logits, batches))
 
 

@@ -70,6 +70,22 @@ def test_onnx_threads_run_batches_at_once_with_the_same_scores(int8_dir, backend
     assert sorted(sizes) == [2, 3]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_onnx_threads_work_again_in_a_forked_child(int8_dir):
+    import multiprocessing as mp
+
+    sc = stance.load(int8_dir, backend="onnx-int8", threads=2)
+    texts = [f"{t} {i}" for i in range(13) for t in TEXTS]
+    ref = sc.predict_proba(texts, batch_size=8)  # the parent's threads are running now
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=lambda: out.put(sc.predict_proba(texts, batch_size=8)))
+    child.start()
+    got = out.get(timeout=120)  # raises queue.Empty, not a hang, if the child's pool is dead
+    child.join(30)
+    assert np.abs(got - ref).max() <= 1e-6
+
+
 def test_int8_failing_its_check_falls_back_to_fp32(int8_dir, tmp_path):
     bad = tmp_path / "model"
     stance.load(int8_dir, backend="torch").save_pretrained(bad)
