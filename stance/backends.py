@@ -27,11 +27,14 @@ __all__ = ["Backend", "load_backend", "ONNX_FILE", "INT8_FILE", "BACKENDS", "Int
 ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
 BACKENDS = ("auto", "onnx", "onnx-int8", "onnx-fp32", "torch")
-# Largest probability difference from the torch model allowed on the check sentences stored in
-# the metadata before the int8 graph is refused. On a CPU with VNNI those sentences differ by
-# 0.014 (the whole test split by at most 0.075); int16 saturation in the int8 kernels of CPUs
-# without VNNI, or a graph left from other weights, would be far larger.
+# Largest and mean probability difference from the torch model allowed on the 64 check
+# sentences stored in the metadata before the int8 graph is refused. The shipped graph differs
+# there by 0.008 at most and 0.0007 on average (the whole test split: 0.093 at most). An earlier
+# int8 x uint8 graph that saturated int16 sums on a CPU without VNNI (0.158 on the test split)
+# gave 0.020 / 0.0019: the mean, not the maximum, is what tells such a graph apart; a graph
+# left from other weights would be far off on both.
 INT8_CHECK_TOLERANCE = 0.05
+INT8_CHECK_MEAN_TOLERANCE = 0.0015
 
 
 class Backend(Protocol):
@@ -157,10 +160,15 @@ def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def int8_check(backend: Backend, meta: dict[str, Any]) -> float:
-    """Largest probability difference from the torch reference on the metadata's check sentences."""
+def int8_check(backend: Backend, meta: dict[str, Any]) -> tuple[float, float]:
+    """Largest and mean probability difference from the torch reference on the metadata's check sentences."""
     check, t = meta["onnx_int8"], float(meta["temperature"])
-    return float(np.abs(softmax(backend.logits(check["texts"]), t) - softmax(check["torch_logits"], t)).max())
+    texts = check["texts"]
+    # In a few batches, so that the ONNX backend's threads share them (load time).
+    parts = [texts[i:i + 16] for i in range(0, len(texts), 16)]
+    logits = np.concatenate(backend.logits_many(parts))
+    diff = np.abs(softmax(logits, t) - softmax(check["torch_logits"], t))
+    return float(diff.max()), float(diff.mean())
 
 
 class Int8Refused(RuntimeError):
@@ -173,12 +181,13 @@ def _load_int8(path: Path, meta: dict[str, Any], threads: Optional[int]) -> Back
                           f"make one with `python training/export_onnx.py {path} --int8`")
     try:
         int8 = OnnxBackend(path, meta, threads, int8=True)
-        diff = int8_check(int8, meta)
+        worst, mean = int8_check(int8, meta)
     except Exception as exc:  # an onnxruntime without the com.microsoft ops, a damaged file
         raise Int8Refused(f"{path / INT8_FILE} could not run here: {exc}") from exc
-    if diff > INT8_CHECK_TOLERANCE:
-        raise Int8Refused(f"{path / INT8_FILE} differs from the torch model by {diff:.3f} in probability on its "
-                          f"check sentences on this CPU (allowed {INT8_CHECK_TOLERANCE})")
+    if worst > INT8_CHECK_TOLERANCE or mean > INT8_CHECK_MEAN_TOLERANCE:
+        raise Int8Refused(f"{path / INT8_FILE} differs from the torch model by {worst:.3f} at most and {mean:.4f} "
+                          f"on average in probability on its check sentences on this CPU (allowed "
+                          f"{INT8_CHECK_TOLERANCE} and {INT8_CHECK_MEAN_TOLERANCE})")
     return int8
 
 

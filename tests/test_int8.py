@@ -102,6 +102,35 @@ def test_int8_failing_its_check_falls_back_to_fp32(int8_dir, tmp_path):
         assert stance.load(bad, backend="onnx-fp32").backend.precision == "fp32"  # no check, no warning
 
 
+def test_int8_off_by_a_little_everywhere_is_refused(int8_dir, tmp_path):
+    # What int16 saturation looked like on a CPU without VNNI: no check sentence far off, all of them a bit.
+    from stance.backends import INT8_CHECK_MEAN_TOLERANCE, INT8_CHECK_TOLERANCE, int8_check, softmax
+
+    off = tmp_path / "model"
+    stance.load(int8_dir, backend="torch").save_pretrained(off)
+    meta = json.loads((off / "stance.json").read_text())
+    own = stance.load(int8_dir, backend="onnx-int8").backend.logits(meta["onnx_int8"]["texts"])
+    t = float(meta["temperature"])
+    shifted = own + np.array([0.1 * t, 0.0, 0.0])
+    diff = np.abs(softmax(shifted, t) - softmax(own, t))
+    assert diff.max() < INT8_CHECK_TOLERANCE and diff.mean() > INT8_CHECK_MEAN_TOLERANCE
+    meta["onnx_int8"]["torch_logits"] = shifted.tolist()
+    (off / "stance.json").write_text(json.dumps(meta))
+    with pytest.raises(Int8Refused, match="on average"):
+        stance.load(off, backend="onnx-int8")
+    assert int8_check(stance.load(int8_dir, backend="onnx-int8").backend, json.loads((int8_dir / "stance.json").read_text()))[1] \
+        <= INT8_CHECK_MEAN_TOLERANCE
+
+
+def test_int8_weights_are_unsigned(int8_dir):
+    # uint8 x int8 saturates int16 sums on CPUs without VNNI (AVX2), which a VNNI CPU's parity run cannot show.
+    import onnx
+
+    graph = onnx.load(str(int8_dir / "model.int8.onnx")).graph
+    inits = {i.name: i.data_type for i in graph.initializer}
+    mms = [n for n in graph.node if n.op_type == "MatMulIntegerToFloat"]
+    assert mms and all(inits[n.input[1]] == onnx.TensorProto.UINT8 and len(n.input) >= 6 for n in mms)
+
 def test_int8_that_cannot_load_falls_back(int8_dir, tmp_path):
     broken = tmp_path / "model"
     stance.load(int8_dir, backend="torch").save_pretrained(broken)

@@ -4,6 +4,8 @@
 
 Variants (the shipped one is the first):
 - ``ours``: ``training/quantize_int8.py`` as shipped (per-row activation scales, SmoothQuant);
+- ``ours, int8 weights``: the same with int8 instead of uint8 weights (the shipped graph until
+  2026-12-03: faster with VNNI, saturates int16 sums without it);
 - ``ours, layer 0 fp32``: the same with encoder layer 0 left in fp32;
 - ``MatMulNBits 8-bit``: ONNX Runtime's weight-only 8-bit MatMul (block 32, symmetric, int8
   compute: ``accuracy_level`` 4), with and without layer 0 left in fp32. Needs ``onnx-ir``
@@ -87,6 +89,7 @@ def main(argv=None) -> None:
         _export_fp32(work, fp32)
         variants = {
             "ours": lambda out: _export_int8(work, meta, fp32, args.dataset),
+            "ours, int8 weights": lambda out: _export_int8(work, meta, fp32, args.dataset, unsigned_weights=False),
             "ours, layer 0 fp32": lambda out: _export_int8(work, meta, fp32, args.dataset, fp32_layers=(0,)),
             "MatMulNBits 8-bit": lambda out: nbits(fp32, out, ()),
             "MatMulNBits 8-bit, layer 0 fp32": lambda out: nbits(fp32, out, (0,)),
