@@ -157,13 +157,13 @@ class _Builder:
         """(dequantised) xq @ w, with w quantised per output column (uint8 around 128, or int8)."""
         w_scale = np.maximum(np.abs(w).max(0), 1e-12) / _QMAX
         wq = np.clip(np.round(w / w_scale), -_QMAX, _QMAX)
-        zps = [self.const["zp"]]
+        zp = self.const["zp"]
         if self.unsigned_weights:
             # uint8 around 128, not int8: a uint8 x int8 product is summed in pairs into int16 on
             # CPUs without VNNI (AVX2's vpmaddubsw) and saturates; uint8 x uint8 is widened first.
-            wq, zps = (wq + 128).astype(np.uint8), zps * 2
+            wq, zps = (wq + 128).astype(np.uint8), [zp, zp]  # activation and weight zero points
         else:
-            wq = wq.astype(np.int8)
+            wq, zps = wq.astype(np.int8), [zp]
         y = self.node("MatMulIntegerToFloat", [xq, self.add_const(p + "_wq", wq), self.const["one"],
                                                self.add_const(p + "_ws", w_scale.astype(np.float32)), *zps], p + "_y")
         return self.node("Mul", [y, scale], out)
