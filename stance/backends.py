@@ -78,15 +78,20 @@ class TorchBackend:
             raise ImportError("the torch backend needs torch and transformers: pip install 'stance[torch]'") from exc
         if threads:
             torch.set_num_threads(threads)
+        from .pooling import pooling_of
+
         self._torch = torch
+        self.pooling = pooling_of(meta)
         self.model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32).eval()
         self.tok = _tokenizer(path, int(meta["max_length"]))
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         ids, mask = _encode(self.tok, texts)
+        from .pooling import sentence_logits
+
         with self._torch.inference_mode():
-            out = self.model(input_ids=self._torch.from_numpy(ids), attention_mask=self._torch.from_numpy(mask))
-        return out.logits.float().numpy()
+            out = sentence_logits(self.model, self._torch.from_numpy(ids), self._torch.from_numpy(mask), self.pooling)
+        return out.float().numpy()
 
     def logits_many(self, batches: Sequence[Sequence[str]]) -> list[np.ndarray]:
         return [self.logits(b) for b in batches]

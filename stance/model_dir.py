@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .pooling import pooling_of
+
 __all__ = ["FORMAT_VERSION", "LABELS", "ModelDirError", "read_metadata", "write_metadata", "default_model_path"]
 
 FORMAT_VERSION = 1
@@ -71,4 +73,5 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     id2label = {int(k): v for k, v in config.get("id2label", {}).items()}
     if [id2label.get(i) for i in range(len(LABELS))] != list(meta["labels"]):
         raise ModelDirError(f"{path}: config.json id2label {id2label} disagrees with stance.json labels {meta['labels']}")
+    pooling_of(meta)  # refuses a pooling this stance cannot run, whatever the backend
     return meta

@@ -80,13 +80,25 @@ def _export_fp32(model_dir: Path, out: Path) -> None:
 
     # Eager attention, and a dummy batch with padding: with an all-ones mask the tracer may
     # drop the mask from the graph, and padded batches would then score differently.
+    from stance.pooling import pooling_of, sentence_logits
+
     model = AutoModelForSequenceClassification.from_pretrained(
         str(model_dir), dtype=torch.float32, attn_implementation="eager").eval()
+    pooling = pooling_of(read_metadata(model_dir))
+
+    class Scored(torch.nn.Module):  # the model's own pooling inside the graph
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            return sentence_logits(self.model, input_ids, attention_mask, pooling)
+
     ids = torch.ones((2, 16), dtype=torch.long)
     mask = torch.ones((2, 16), dtype=torch.long)
     mask[1, 9:] = 0
     torch.onnx.export(
-        model, (ids, mask), str(out), input_names=["input_ids", "attention_mask"], output_names=["logits"],
+        model if pooling == "cls" else Scored().eval(), (ids, mask), str(out), input_names=["input_ids", "attention_mask"], output_names=["logits"],
         dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                       "logits": {0: "batch"}},
         opset_version=17, dynamo=False)

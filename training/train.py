@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stance.context import CONTEXT_SCHEME  # noqa: E402
 from stance.marking import PAIR_MARKING  # noqa: E402
 from stance.model_dir import FORMAT_VERSION, LABELS, write_metadata  # noqa: E402
+from stance.pooling import POOLINGS, sentence_logits  # noqa: E402
 
 
 def minilm_path() -> Path:
@@ -54,13 +55,14 @@ def batches(items: list, size: int):
 
 
 @torch.inference_mode()
-def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64,
+                   pooling: str = "cls") -> np.ndarray:
     model.eval()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
     for idx in batches(order, batch_size):
         enc = tokenizer([texts[i] for i in idx], truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-        out[idx] = model(**enc).logits.float().numpy()
+        out[idx] = sentence_logits(model, enc["input_ids"], enc["attention_mask"], pooling).float().numpy()
     return out
 
 
@@ -151,6 +153,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="bfloat16 autocast for the forward pass (weights and optimiser stay fp32): 2.1x the "
                          "speed of an mpnet training step on this project's AVX-512 BF16 CPU; CPUs "
                          "without bf16 instructions emulate it, so measure there first")
+    ap.add_argument("--pooling", choices=POOLINGS, default="cls",
+                    help="sentence vector for the classifier: cls (BERT's pooler, what plain transformers runs) "
+                         "or mean (token average, how all-MiniLM-L6-v2 was trained; stance/pooling.py)")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
     if args.with_dev != (args.temperature_from is not None):
@@ -225,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
                 break
             enc = tokenizer([t for t, _ in batch], truncation=True, max_length=args.max_length, padding=True, return_tensors="pt")
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                logits = model(**enc).logits
+                logits = sentence_logits(model, enc["input_ids"], enc["attention_mask"], args.pooling)
             loss = batch_loss(logits.float(), batch, soft, args.distil_weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -241,7 +246,8 @@ def main(argv: list[str] | None = None) -> None:
         fitted = f"from {args.temperature_from}"
     else:
         dev_y = np.array([label2id[l] for l in ds["dev"]["label"]])
-        temperature = fit_temperature(predict_logits(model, tokenizer, [read(r) for r in ds["dev"]], args.max_length), dev_y)
+        temperature = fit_temperature(predict_logits(model, tokenizer, [read(r) for r in ds["dev"]], args.max_length,
+                                                          pooling=args.pooling), dev_y)
         fitted = f"fit on {len(dev_y)} dev rows"
     print(f"temperature {temperature:.3f} ({fitted}); training took {time.time() - t0:.0f}s")
 
@@ -265,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
             "pair_data_hash": hashlib.sha256("\n".join(sorted(r["text"] + "\t" + r["label"] for r in pair_rows)).encode()).hexdigest()[:16]}
            if pair_rows else {}),
         **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
+        **({"pooling": args.pooling} if args.pooling != "cls" else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
