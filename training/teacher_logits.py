@@ -26,6 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stance.actors import find_actors  # noqa: E402
 from stance.model_dir import read_metadata  # noqa: E402
+from stance.pooling import pooling_of  # noqa: E402
 from stance.segment import Span, split_sentences  # noqa: E402
 from training.data import synthetic_stories  # noqa: E402
 from training.train import predict_logits  # noqa: E402
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(args.teacher))
     model = AutoModelForSequenceClassification.from_pretrained(str(args.teacher), dtype=torch.float32)
     t0 = time.time()
-    logits = predict_logits(model, tokenizer, [t for _, t in items], int(meta["max_length"]))
+    logits = predict_logits(model, tokenizer, [t for _, t in items], int(meta["max_length"]), pooling=pooling_of(meta))
     print(f"{len(items)} texts in {time.time() - t0:.0f}s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
