@@ -22,6 +22,8 @@ from typing import Any, Optional, Protocol, Sequence
 
 import numpy as np
 
+from .pooling import pooling_of, sentence_logits
+
 __all__ = ["Backend", "load_backend", "ONNX_FILE", "INT8_FILE", "BACKENDS", "Int8Refused"]
 
 ONNX_FILE = "model.onnx"
@@ -78,8 +80,6 @@ class TorchBackend:
             raise ImportError("the torch backend needs torch and transformers: pip install 'stance[torch]'") from exc
         if threads:
             torch.set_num_threads(threads)
-        from .pooling import pooling_of
-
         self._torch = torch
         self.pooling = pooling_of(meta)
         self.model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32).eval()
@@ -87,8 +87,6 @@ class TorchBackend:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         ids, mask = _encode(self.tok, texts)
-        from .pooling import sentence_logits
-
         with self._torch.inference_mode():
             out = sentence_logits(self.model, self._torch.from_numpy(ids), self._torch.from_numpy(mask), self.pooling)
         return out.float().numpy()

@@ -98,7 +98,8 @@ def _export_fp32(model_dir: Path, out: Path) -> None:
     mask = torch.ones((2, 16), dtype=torch.long)
     mask[1, 9:] = 0
     torch.onnx.export(
-        model if pooling == "cls" else Scored().eval(), (ids, mask), str(out), input_names=["input_ids", "attention_mask"], output_names=["logits"],
+        model if pooling == "cls" else Scored().eval(), (ids, mask), str(out),
+        input_names=["input_ids", "attention_mask"], output_names=["logits"],
         dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                       "logits": {0: "batch"}},
         opset_version=17, dynamo=False)
