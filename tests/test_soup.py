@@ -34,6 +34,8 @@ def test_models_trained_on_other_data_or_read_otherwise_are_refused():
         check_ingredients([meta, {**meta, "pair_marking": "guillemets-v1"}], [Path("a"), Path("b")])
     with pytest.raises(SystemExit, match="disagree on context"):
         check_ingredients([meta, {**meta, "context": "prev-sentence-v1"}], [Path("a"), Path("b")])
+    with pytest.raises(SystemExit, match="disagree on pooling"):
+        check_ingredients([meta, {**meta, "pooling": "mean"}], [Path("a"), Path("b")])
 
 
 def test_training_on_dev_needs_a_temperature_from_elsewhere(tmp_path):

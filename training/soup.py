@@ -22,12 +22,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stance.model_dir import LABELS, read_metadata, write_metadata  # noqa: E402
+from stance.pooling import pooling_of  # noqa: E402
 from train import fit_temperature, predict_logits  # noqa: E402
 
 # Keys that must agree across ingredients: a soup of models trained on different data or read
 # differently (pair marking, context) would be a model nobody trained.
 _SAME = ("labels", "base_model", "data_hash", "max_length", "format_version", "pair_marking", "context",
-         "base_layers_kept")
+         "base_layers_kept", "pooling")
 
 
 def check_ingredients(metas: list[dict], paths: list[Path]) -> None:
@@ -83,7 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"error: {args.dataset} is not the data the models were trained on (hash {metas[0]['data_hash']})")
     label2id = {l: i for i, l in enumerate(LABELS)}
     dev_y = np.array([label2id[l] for l in ds["dev"]["label"]])
-    temperature = fit_temperature(predict_logits(soup, tokenizer, list(ds["dev"]["text"]), metas[0]["max_length"]), dev_y)
+    temperature = fit_temperature(predict_logits(soup, tokenizer, list(ds["dev"]["text"]), metas[0]["max_length"],
+                                                pooling=pooling_of(metas[0])), dev_y)
     print(f"temperature {temperature:.3f} (fit on {len(dev_y)} dev rows)")
 
     args.out.mkdir(parents=True, exist_ok=True)
