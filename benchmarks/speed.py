@@ -10,6 +10,9 @@ its own. Rows:
   ``Scorer.pipe``; sentences are the ones stance's segmenter finds.
 - stance ONNX int8 / fp32 (model only): ``Scorer.predict_proba`` on the segmented sentences,
   the model's share of the work (no clauses, countries or roll-up).
+- stance ONNX int8, uint8 / VNNI graph: end to end on that int8 graph whatever this CPU would
+  choose, with no self-check (the VNNI graph is faster but saturates on CPUs without VNNI: a
+  speed row there, not a usable one). The default row says which graph it chose.
 - stance ONNX int8, one batch at a time: end to end as above, but with the ONNX scheduling used
   before 2026-12-03 (each batch spread over all threads instead of one batch per thread at once;
   the same batches, batch cap included).
@@ -73,13 +76,16 @@ def _peak_rss_mb() -> float:
 def _one_batch_at_a_time(backend, threads: int) -> None:
     """Switch an ONNX int8 backend to the earlier scheduling: one run at a time, on all threads."""
     import onnxruntime as ort
-    from stance.backends import INT8_FILE
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    backend.session = ort.InferenceSession(str(MODEL / INT8_FILE), opts, providers=["CPUExecutionProvider"])
+    backend.session = ort.InferenceSession(str(MODEL / backend.file), opts, providers=["CPUExecutionProvider"])
     backend.workers = 1
+
+
+# Contenders that run one int8 graph whatever the CPU would choose (no self-check).
+FORCED_GRAPHS = {"stance-onnx-uint8": "INT8_FILE", "stance-onnx-vnni": "INT8_VNNI_FILE"}
 
 
 def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: int | None = None) -> dict:
@@ -93,7 +99,14 @@ def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: in
 
         if max_batch_chars:  # to measure the batch cap (stance.scorer.MAX_BATCH_CHARS) against others
             stance.scorer.MAX_BATCH_CHARS = max_batch_chars
-        scorer = stance.load(MODEL, backend=kind.split("-", 1)[1].removesuffix("-serial"), threads=threads)
+        if kind in FORCED_GRAPHS:
+            import stance.backends as sb
+            from stance.model_dir import read_metadata
+
+            meta = read_metadata(MODEL)
+            scorer = stance.Scorer(sb.OnnxBackend(MODEL, meta, threads, file=getattr(sb, FORCED_GRAPHS[kind])), meta, MODEL)
+        else:
+            scorer = stance.load(MODEL, backend=kind.split("-", 1)[1].removesuffix("-serial"), threads=threads)
         load_s = time.perf_counter() - t0
         if kind.endswith("-serial"):
             _one_batch_at_a_time(scorer.backend, threads)
@@ -128,12 +141,15 @@ def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: in
     else:
         raise ValueError(f"unknown contender {kind!r}")
     secs = _timed(run, repeat)
+    graph = getattr(scorer.backend, "file", "torch") if kind.startswith(("stance", "model")) else "-"
     return {"kind": kind, "sentences": n_sent, "articles": len(arts), "seconds": secs,
-            "load_s": load_s, "peak_rss_mb": _peak_rss_mb()}
+            "load_s": load_s, "peak_rss_mb": _peak_rss_mb(), "graph": graph}
 
 
 CONTENDERS = {
     "stance-onnx": "stance ONNX int8 (end to end)",
+    "stance-onnx-uint8": "stance ONNX int8, uint8 graph (end to end)",
+    "stance-onnx-vnni": "stance ONNX int8, VNNI graph (end to end)",
     "stance-onnx-serial": "stance ONNX int8 (end to end, one batch at a time)",
     "stance-onnx-fp32": "stance ONNX fp32 (end to end)",
     "stance-torch": "stance torch fp32 (end to end)",
@@ -162,11 +178,11 @@ def run_child(kind: str, args) -> dict:
 def table(rows: list[dict]) -> str:
     base = next(r for r in rows if r["kind"] == BASELINE)
     base_sps = base["sentences"] / base["seconds"]
-    lines = ["| contender | sentences/s | articles/s | × pipeline | import + load (s) | peak RSS (MB) |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| contender | graph | sentences/s | articles/s | × pipeline | import + load (s) | peak RSS (MB) |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         sps = r["sentences"] / r["seconds"]
-        lines.append(f"| {CONTENDERS[r['kind']]} | {sps:,.0f} | {r['articles'] / r['seconds']:.1f} | "
+        lines.append(f"| {CONTENDERS[r['kind']]} | {r['graph']} | {sps:,.0f} | {r['articles'] / r['seconds']:.1f} | "
                      f"{sps / base_sps:.1f}× | {r['load_s']:.2f} | {r['peak_rss_mb']:.0f} |")
     return "\n".join(lines)
 
@@ -184,6 +200,8 @@ def main(argv=None) -> None:
     if args.worker:
         print(json.dumps(worker(args.worker, args.data, args.threads, args.repeat, args.max_batch_chars)))
         return
+    from stance.cpu import has_vnni
+
     kinds = args.only or list(CONTENDERS)
     if BASELINE not in kinds:
         kinds.append(BASELINE)
@@ -191,7 +209,8 @@ def main(argv=None) -> None:
     n = rows[0]
     cap = f"batches capped at {args.max_batch_chars} characters" if args.max_batch_chars else "stance's batch cap"
     print(f"{n['articles']} articles, {n['sentences']} sentences; {args.threads} threads; "
-          f"best of {args.repeat} after a warm-up; {cap}; {os.cpu_count()} CPUs seen\n")
+          f"best of {args.repeat} after a warm-up; {cap}; {os.cpu_count()} CPUs seen; "
+          f"VNNI: {'yes' if has_vnni() else 'no'}\n")
     print(table(rows))
 
 

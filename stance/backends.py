@@ -4,7 +4,10 @@ Tokenisation uses the fast ``tokenizers`` library directly, so the ONNX path nee
 torch nor transformers. ``onnx`` runs the int8 export (``model.int8.onnx``) when the model
 ships one and it passes a self-check on this CPU, else the fp32 export with a warning;
 ``onnx-int8`` runs the int8 export or fails; ``onnx-fp32`` always runs the fp32 export, which
-matches torch to 1e-4.
+matches torch to 1e-4. The int8 export's weights are stored as uint8 (exact on every CPU); on a
+CPU with VNNI the int8 backends run ``model.int8-vnni.onnx`` instead, the same weights seen as
+int8, which takes ONNX Runtime's faster VNNI kernel (``stance.cpu``); if it fails its
+self-check there, the uint8 graph is tried next.
 
 Threads: torch spreads each batch over its ``threads``; ONNX Runtime instead runs ``threads``
 batches at once, one thread each (``logits_many``). On 2 cores that scored more sentences per
@@ -22,12 +25,15 @@ from typing import Any, Optional, Protocol, Sequence
 
 import numpy as np
 
+from .cpu import has_vnni
 from .pooling import pooling_of, sentence_logits
 
-__all__ = ["Backend", "load_backend", "ONNX_FILE", "INT8_FILE", "BACKENDS", "Int8Refused"]
+__all__ = ["Backend", "load_backend", "ONNX_FILE", "INT8_FILE", "INT8_VNNI_FILE", "BACKENDS", "Int8Refused"]
 
 ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
+# The int8 graph's weights seen as int8 (read from INT8_FILE itself: training/quantize_int8.py, signed_view).
+INT8_VNNI_FILE = "model.int8-vnni.onnx"
 BACKENDS = ("auto", "onnx", "onnx-int8", "onnx-fp32", "torch")
 # Largest and mean probability difference from the torch model allowed on the 64 check
 # sentences stored in the metadata before the int8 graph is refused. The shipped graph differs
@@ -96,13 +102,15 @@ class TorchBackend:
 
 
 class OnnxBackend:
-    """One ONNX Runtime session; ``name`` is the ``backend=`` value that loads this same graph."""
+    """One ONNX Runtime session on ``file`` of the model directory; ``name`` is the ``backend=``
+    value that loads the same kind of graph."""
 
-    def __init__(self, path: Path, meta: dict[str, Any], threads: Optional[int] = None, *, int8: bool = False):
+    def __init__(self, path: Path, meta: dict[str, Any], threads: Optional[int] = None, *, file: str = ONNX_FILE):
         import onnxruntime as ort
 
-        # name: the strict backend= value, so Ray workers load exactly this graph (no second check).
-        self.name, self.precision = ("onnx-int8", "int8") if int8 else ("onnx-fp32", "fp32")
+        # name: the strict backend= value, so Ray workers load an int8 graph too (no fp32 fallback).
+        self.name, self.precision = ("onnx-fp32", "fp32") if file == ONNX_FILE else ("onnx-int8", "int8")
+        self.file = file
 
         self.workers = threads or _usable_cpus()
         opts = ort.SessionOptions()
@@ -114,7 +122,7 @@ class OnnxBackend:
         # peak RSS fell 439 -> 401 MB (one-off run of predict_proba on benchmarks/speed.py's
         # sentences, no batch cap, 2026-12-03).
         opts.enable_mem_pattern = False
-        self.session = ort.InferenceSession(str(path / (INT8_FILE if int8 else ONNX_FILE)), opts, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(path / file), opts, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tok = _tokenizer(path, int(meta["max_length"]))
         self._pool: Optional[ThreadPoolExecutor] = None
@@ -182,13 +190,34 @@ def _load_int8(path: Path, meta: dict[str, Any], threads: Optional[int]) -> Back
     if not ((path / INT8_FILE).is_file() and "onnx_int8" in meta):
         raise Int8Refused(f"{path} has no int8 export ({INT8_FILE} and its check in the metadata); "
                           f"make one with `python training/export_onnx.py {path} --int8`")
+    vnni = meta["onnx_int8"].get("vnni")
+    if vnni and has_vnni() and (path / INT8_VNNI_FILE).is_file():
+        try:
+            _check_view(path, vnni)
+            return _checked_int8(path, meta, threads, INT8_VNNI_FILE)
+        except Int8Refused as exc:
+            warnings.warn(f"{exc}; using {INT8_FILE} (uint8 weights) instead", RuntimeWarning, stacklevel=4)
+    return _checked_int8(path, meta, threads, INT8_FILE)
+
+
+def _check_view(path: Path, vnni: dict[str, Any]) -> None:
+    """The VNNI graph reads its weights at byte offsets of INT8_FILE: only the file it was made from will do."""
+    import hashlib
+
+    host = path / INT8_FILE
+    if host.stat().st_size != vnni["of_bytes"] or hashlib.sha256(host.read_bytes()).hexdigest() != vnni["of_sha256"]:
+        raise Int8Refused(f"{path / INT8_VNNI_FILE} was made from another {INT8_FILE}; rewrite it with "
+                          f"`python training/export_onnx.py {path} --vnni-only`")
+
+
+def _checked_int8(path: Path, meta: dict[str, Any], threads: Optional[int], file: str) -> Backend:
     try:
-        int8 = OnnxBackend(path, meta, threads, int8=True)
+        int8 = OnnxBackend(path, meta, threads, file=file)
         worst, mean = int8_check(int8, meta)
     except Exception as exc:  # an onnxruntime without the com.microsoft ops, a damaged file
-        raise Int8Refused(f"{path / INT8_FILE} could not run here: {exc}") from exc
+        raise Int8Refused(f"{path / file} could not run here: {exc}") from exc
     if worst > INT8_CHECK_TOLERANCE or mean > INT8_CHECK_MEAN_TOLERANCE:
-        raise Int8Refused(f"{path / INT8_FILE} differs from the torch model by {worst:.3f} at most and {mean:.4f} "
+        raise Int8Refused(f"{path / file} differs from the torch model by {worst:.3f} at most and {mean:.4f} "
                           f"on average in probability on its check sentences on this CPU (allowed "
                           f"{INT8_CHECK_TOLERANCE} and {INT8_CHECK_MEAN_TOLERANCE})")
     return int8

@@ -21,19 +21,29 @@ TEXTS = ["Relations thawed after the summit.", "Talks collapsed and troops masse
 
 
 @pytest.fixture(scope="module")
-def int8_dir(tiny_model_dir, tmp_path_factory):
-    import export_onnx
+def int8_data(tmp_path_factory):
     from datasets import Dataset, DatasetDict
 
-    path = tmp_path_factory.mktemp("int8") / "model"
-    stance.load(tiny_model_dir, backend="torch").save_pretrained(path)
     rows = [{"text": f"{t} {i}", "source": "voa_team" if i % 2 else "plover"} for i in range(40) for t in TEXTS]
     data = tmp_path_factory.mktemp("data") / "dataset"
     DatasetDict({"train": Dataset.from_list(rows)}).save_to_disk(str(data))
+    return data
+
+
+def _export(model_dir, data):
+    import export_onnx
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(export_onnx, "CALIBRATION_SENTENCES", 64)
         mp.setattr(export_onnx, "CHECK_SENTENCES", 8)
-        export_onnx.export(path, int8=True, dataset=data)
+        export_onnx.export(model_dir, int8=True, dataset=data)
+
+
+@pytest.fixture(scope="module")
+def int8_dir(tiny_model_dir, tmp_path_factory, int8_data):
+    path = tmp_path_factory.mktemp("int8") / "model"
+    stance.load(tiny_model_dir, backend="torch").save_pretrained(path)
+    _export(path, int8_data)
     return path
 
 
@@ -148,6 +158,83 @@ def test_export_without_int8_removes_a_stale_int8_graph(int8_dir, tmp_path):
     with pytest.raises(ValueError, match="--int8 needs --dataset"):
         export(copy, int8=True, dataset=None)
     export(copy)
-    assert not (copy / "model.int8.onnx").exists()
+    assert not (copy / "model.int8.onnx").exists() and not (copy / "model.int8-vnni.onnx").exists()
     assert "onnx_int8" not in json.loads((copy / "stance.json").read_text())
     assert stance.load(copy).backend.precision == "fp32"
+
+
+def _session_logits(path, texts=TEXTS):
+    import onnxruntime as ort
+    from stance.backends import _encode, _tokenizer
+
+    ids, mask = _encode(_tokenizer(path.parent, 128), texts)
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input_ids": ids, "attention_mask": mask})[0]
+
+
+def test_vnni_view_is_the_int8_weight_graph_without_its_weights(int8_dir, int8_data, tmp_path, monkeypatch):
+    # The view must compute exactly what a graph exported with int8 weights computes (saturating
+    # or not, the same integers go through the same kernel), while storing none of them.
+    import export_onnx
+
+    signed = tmp_path / "model"
+    stance.load(int8_dir, backend="torch").save_pretrained(signed)
+    unsigned = export_onnx._export_int8
+    monkeypatch.setattr(export_onnx, "_export_int8", lambda *a, **k: unsigned(*a, **{**k, "unsigned_weights": False}))
+    _export(signed, int8_data)
+    assert not (signed / "model.int8-vnni.onnx").exists()  # int8 weights already: no view, none left over
+    view, host = int8_dir / "model.int8-vnni.onnx", int8_dir / "model.int8.onnx"
+    import onnx
+
+    graph = onnx.load(str(view), load_external_data=False).graph
+    weights = {n.input[0] for n in graph.node if n.name.endswith("_widen")}
+    stored = {i.name: i.data_location for i in graph.initializer}
+    assert len(weights) == 9 and all(stored[w] == onnx.TensorProto.EXTERNAL for w in weights)  # FFN out in 4 groups
+    assert np.array_equal(_session_logits(view), _session_logits(signed / "model.int8.onnx"))
+    meta = json.loads((int8_dir / "stance.json").read_text())["onnx_int8"]["vnni"]
+    assert (meta["file"], meta["of"], meta["of_bytes"]) == ("model.int8-vnni.onnx", "model.int8.onnx", host.stat().st_size)
+
+
+def test_a_vnni_cpu_runs_the_view_when_it_passes_its_check(int8_dir, monkeypatch):
+    import stance.backends as sb
+
+    monkeypatch.setattr(sb, "has_vnni", lambda: False)
+    assert stance.load(int8_dir, backend="onnx-int8").backend.file == "model.int8.onnx"
+    monkeypatch.setattr(sb, "has_vnni", lambda: True)
+    meta = json.loads((int8_dir / "stance.json").read_text())
+    worst, mean = sb.int8_check(sb.OnnxBackend(int8_dir, meta, file="model.int8-vnni.onnx"), meta)
+    passes = worst <= sb.INT8_CHECK_TOLERANCE and mean <= sb.INT8_CHECK_MEAN_TOLERANCE
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = stance.load(int8_dir, backend="onnx-int8").backend
+    # Where the view saturates (a CPU that claims VNNI but whose kernel lacks it), uint8 it is, with a warning.
+    assert got.file == ("model.int8-vnni.onnx" if passes else "model.int8.onnx")
+    assert bool(caught) is not passes and got.precision == "int8"
+
+
+def test_a_view_of_another_int8_graph_is_refused(int8_dir, tmp_path, monkeypatch):
+    import stance.backends as sb
+
+    other = tmp_path / "model"
+    stance.load(int8_dir, backend="torch").save_pretrained(other)
+    meta = json.loads((other / "stance.json").read_text())
+    meta["onnx_int8"]["vnni"]["of_sha256"] = "0" * 64
+    (other / "stance.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(sb, "has_vnni", lambda: True)
+    with pytest.warns(RuntimeWarning, match="was made from another model.int8.onnx.*--vnni-only"):
+        assert stance.load(other, backend="onnx").backend.file == "model.int8.onnx"
+
+
+@pytest.mark.parametrize("flags, vnni", [
+    ("fpu sse2 avx avx2 fma bmi2", False),                                               # AMD EPYC Zen 2/3
+    ("avx2 avx512f avx512dq avx512bw avx512vl", False),                                  # Skylake-SP
+    ("avx2 avx512f avx512dq avx512bw avx512vl avx512_vnni", True),                       # Cascade Lake, Zen 4
+    ("avx2 avx_vnni", True),                                                             # Alder Lake
+    ("avx512_vnni", False),                                                              # no AVX-512 core set
+])
+def test_vnni_is_read_from_the_cpu_flags(flags, vnni):
+    from stance.cpu import cpu_flags, has_vnni
+
+    text = f"processor\t: 0\nvendor_id\t: X\nflags\t\t: {flags}\nbugs\t\t: none\n\nprocessor\t: 1\nflags\t: avx2\n"
+    assert has_vnni(cpu_flags(text)) is vnni
+    assert cpu_flags("no flags line here") == frozenset()

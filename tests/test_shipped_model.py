@@ -82,6 +82,19 @@ def test_int8_onnx_is_the_default_and_near_torch(shipped):
     assert abs(a - b).max() <= 0.1
 
 
+def test_shipped_vnni_view_reads_the_shipped_int8_graph(shipped):
+    # model.int8-vnni.onnx reads its weights at byte offsets of model.int8.onnx: a re-export that
+    # rewrote one without the other would leave VNNI CPUs on a refused view (and a warning).
+    pytest.importorskip("onnxruntime")
+    from stance.backends import INT8_FILE, INT8_VNNI_FILE, OnnxBackend, _check_view
+
+    path = default_model_path()
+    _check_view(path, shipped.meta["onnx_int8"]["vnni"])
+    view = OnnxBackend(path, shipped.meta, 1, file=INT8_VNNI_FILE)
+    assert view.precision == "int8" and shipped.backend.file in (INT8_FILE, INT8_VNNI_FILE)
+    assert view.logits(["China and Japan agreed to resume talks."]).shape == (1, 3)
+
+
 @pytest.mark.parametrize("backend", ["onnx", "onnx-fp32"])
 def test_onnx_scores_do_not_depend_on_the_batch(shipped, backend):
     # ONNX Runtime's dynamic int8 quantised each batch as a whole and failed this.

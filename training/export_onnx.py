@@ -1,6 +1,7 @@
 """Export a stance model directory to ONNX (model.onnx beside the safetensors; --int8 adds model.int8.onnx).
 
     python training/export_onnx.py models/stance-minilm [--int8] [--check]
+    python training/export_onnx.py models/stance-minilm --vnni-only   # just model.int8-vnni.onnx
 
 model.onnx: fp32 arithmetic with the weights stored in fp16 (45 MB). model.int8.onnx: int8
 MatMuls with per-row activation scales and SmoothQuant, calibrated on training sentences of
@@ -42,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
-from stance.backends import INT8_FILE, ONNX_FILE  # noqa: E402
+from stance.backends import INT8_FILE, INT8_VNNI_FILE, ONNX_FILE  # noqa: E402
 from stance.model_dir import read_metadata, write_metadata  # noqa: E402
 
 # Training sentences that set the int8 activation ranges (512 and 256 measured the same).
@@ -123,8 +124,13 @@ def export(model_dir: Path, *, int8: bool = False, dataset: Optional[Path] = Non
         if int8:
             meta["onnx_int8"] = _export_int8(model_dir, meta, fp32, dataset)
             written.append(model_dir / INT8_FILE)
+            (model_dir / INT8_VNNI_FILE).unlink(missing_ok=True)
+            if meta["onnx_int8"]["weights"] == "uint8":  # an int8-weight graph needs no view
+                meta["onnx_int8"]["vnni"] = write_vnni_view(model_dir)
+                written.append(model_dir / INT8_VNNI_FILE)
         else:  # an int8 graph left from other weights must not outlive them
             (model_dir / INT8_FILE).unlink(missing_ok=True)
+            (model_dir / INT8_VNNI_FILE).unlink(missing_ok=True)
             meta.pop("onnx_int8", None)
         write_metadata(model_dir, meta)
     return written
@@ -159,6 +165,13 @@ def _export_int8(model_dir: Path, meta: dict, fp32: Path, dataset: Path, fp32_la
             "torch_logits": [[round(float(v), 6) for v in row] for row in torch_logits]}
 
 
+def write_vnni_view(model_dir: Path) -> dict:
+    """model.int8-vnni.onnx: model.int8.onnx's weights seen as int8, for CPUs with VNNI (no new weights)."""
+    from quantize_int8 import signed_view
+
+    return signed_view(model_dir / INT8_FILE, model_dir / INT8_VNNI_FILE)
+
+
 def parity(model_dir: Path, dataset: Path, backend: str = "onnx-int8") -> dict:
     """Label agreement and probability differences of ``backend`` against torch on the test split."""
     import stance
@@ -181,7 +194,17 @@ def main(argv=None) -> None:
     ap.add_argument("--int8", action="store_true", help="also write model.int8.onnx")
     ap.add_argument("--dataset", type=Path, default=ROOT / "build" / "dataset")
     ap.add_argument("--check", action="store_true", help="report parity against torch on --dataset's test split")
+    ap.add_argument("--vnni-only", action="store_true",
+                    help=f"only (re)write {INT8_VNNI_FILE} from the model's existing {INT8_FILE}")
     args = ap.parse_args(argv)
+    if args.vnni_only:
+        meta = read_metadata(args.model)
+        if "onnx_int8" not in meta or not (args.model / INT8_FILE).is_file():
+            sys.exit(f"{args.model} has no int8 export to view; run `python training/export_onnx.py {args.model} --int8`")
+        meta["onnx_int8"]["vnni"] = write_vnni_view(args.model)
+        write_metadata(args.model, meta)
+        print(f"wrote {args.model / INT8_VNNI_FILE} ({(args.model / INT8_VNNI_FILE).stat().st_size / 1e6:.2f} MB)")
+        return
     for out in export(args.model, int8=args.int8, dataset=args.dataset):
         print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     if args.check:

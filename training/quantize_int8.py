@@ -54,10 +54,26 @@ CPU, same run (``int8_variants.speed``, best of 3): fp32 164, int8 weights 222, 
 183 sentences/s: uint8 x uint8 gives up most of int8's gain there. On CPUs with VNNI, whose
 kernel takes uint8 x int8 directly, uint8 weights are expected to be slower than int8 ones; not
 measured (no such CPU in this session).
+
+Both, per CPU (2026-12-04): ONNX Runtime's MLAS (``core/mlas/lib/platform.cpp``) gives uint8 x
+int8 its VNNI kernel on CPUs with AVX-512 VNNI or AVX-VNNI, while uint8 x uint8 keeps the
+widening AVX2 / AVX-512 kernel there (only AVX-VNNI-INT8 CPUs get a VNNI uint8 x uint8 one). So
+``signed_view`` below writes ``model.int8-vnni.onnx``, the same weights seen as int8, with no
+weight bytes of its own, and the loader runs it where ``stance.cpu.has_vnni`` says the CPU has
+VNNI (after the usual self-check; refused, it falls back to the uint8 graph). It computes what
+the int8-weight graph computed (``tests/test_int8.py`` compares the two bit for bit); on this
+AVX2 machine it saturates as that graph did (check sentences 0.019 at most, 0.0019 mean: refused).
+
+Not worth it (2026-12-04, a one-off script not kept): re-scoring with the fp32 graph the sentences
+whose int8 probabilities are uncertain. On the test and dev splits (1,985 sentences; 106 differ
+from fp32 by more than 0.03), bringing the largest difference under 0.03 needed every sentence
+whose top int8 probability is under 0.8 re-scored: 33 % of them (under 0.7, 20 %, left 0.049),
+which costs more than the int8 graph saves.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
@@ -228,3 +244,57 @@ def encode_batches(encode: Callable[[list[str]], tuple[np.ndarray, np.ndarray]],
     """Tokenised batches of ``texts`` for :func:`calibrate`."""
     for i in range(0, len(texts), size):
         yield encode(texts[i:i + size])
+
+
+def signed_view(int8_path: Path, out_path: Path, min_size: int = 1024) -> dict:
+    """Write the int8-weight twin of a uint8-weight graph (for CPUs with VNNI) that stores no weights.
+
+    Every MatMul weight, and every other initializer of ``min_size`` elements or more (the
+    embeddings), is read from ``int8_path`` itself: ONNX
+    external data, located at the byte offset of its ``raw_data`` inside that file, so the twin
+    is a few hundred KB and the repository holds each weight once. Each MatMul weight (uint8
+    around 128) goes through Cast(int32) - 128 -> Cast(int8), which ONNX Runtime folds into an
+    int8 initializer when the session is made (0.2 s more load on the AVX2 machine), and its
+    zero point becomes int8 0: the same integers, taken by the uint8 x int8 (VNNI) kernel.
+    Returns the metadata the loader checks: the file, and the size and SHA-256 of ``int8_path``
+    (offsets into any other file would read garbage).
+    """
+    import hashlib
+
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    blob = int8_path.read_bytes()
+    model = onnx.load(str(int8_path))
+    graph = model.graph
+    mms = [n for n in graph.node if n.op_type == "MatMulIntegerToFloat"]
+    weights = {n.input[1] for n in mms}
+    for init in graph.initializer:
+        if init.name not in weights and int(np.prod(init.dims)) < min_size:
+            continue  # scales, biases, shapes: copied (a few KB)
+        raw = init.raw_data
+        at = blob.find(raw)
+        if not raw or at < 0 or blob.find(raw, at + 1) >= 0:
+            raise ValueError(f"initializer {init.name} of {int8_path} has no unique raw bytes to point at")
+        init.ClearField("raw_data")
+        init.data_location = TensorProto.EXTERNAL
+        for key, value in (("location", int8_path.name), ("offset", str(at)), ("length", str(len(raw)))):
+            entry = init.external_data.add()
+            entry.key, entry.value = key, value
+    graph.initializer.extend([numpy_helper.from_array(np.array(128, np.int32), "w_u8_offset"),
+                              numpy_helper.from_array(np.array(0, np.int8), "w_s8_zp")])
+    casts = []
+    for w in sorted(weights):
+        casts += [helper.make_node("Cast", [w], [w + "_i32"], to=TensorProto.INT32, name=w + "_widen"),
+                  helper.make_node("Sub", [w + "_i32", "w_u8_offset"], [w + "_s32"], name=w + "_centre"),
+                  helper.make_node("Cast", [w + "_s32"], [w + "_s8"], to=TensorProto.INT8, name=w + "_narrow")]
+    for n in mms:
+        if len(n.input) < 6:
+            raise ValueError(f"{n.name} in {int8_path} has no weight zero point: not a uint8-weight graph")
+        n.input[1], n.input[5] = n.input[1] + "_s8", "w_s8_zp"
+    nodes = casts + list(graph.node)
+    graph.ClearField("node")
+    graph.node.extend(nodes)
+    onnx.save(model, str(out_path))
+    return {"file": out_path.name, "weights": "int8 (a view of the uint8 weights)", "of": int8_path.name,
+            "of_bytes": len(blob), "of_sha256": hashlib.sha256(blob).hexdigest()}
