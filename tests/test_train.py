@@ -109,3 +109,14 @@ def test_keep_layers_makes_a_shallower_student(tmp_path):
     assert len(BertForSequenceClassification.from_pretrained(str(tmp_path)).bert.encoder.layer) == 2
     with pytest.raises(SystemExit, match="layers 0..1"):
         keep_layers(model, [2])
+
+
+def test_kinds_trains_on_those_rows_only_and_names_the_kinds_there(tiny_model_dir, tmp_path):
+    ds = _tiny_dataset(tmp_path / "ds")
+    out = tmp_path / "m"
+    with pytest.raises(SystemExit, match="--kinds lead: no such rows .*kinds there: article"):
+        train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out), "--kinds", "lead,article"])
+    train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out), "--epochs", "1",
+                "--batch-size", "4", "--kinds", "article"])
+    meta = json.loads((out / "stance.json").read_text())
+    assert meta["kinds"] == ["article"] and meta["train_rows"] == 12

@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--article-weight", type=int, default=3, help="times each real-article training row is seen per epoch")
+    ap.add_argument("--kinds", default=None, metavar="KIND,...",
+                    help="train only on rows of these kinds (article, lead, event); e.g. a second stage "
+                         "on real-article text from --base models/stance-minilm")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--teacher", type=Path, default=None,
@@ -188,6 +191,13 @@ def main(argv: list[str] | None = None) -> None:
 
     read = model_input(args.data) if args.context else (lambda r: r["text"])
     rows = list(ds["train"]) + (list(ds["dev"]) if args.with_dev else [])
+    if args.kinds:
+        kinds = set(args.kinds.split(","))
+        unknown = kinds - {r["kind"] for r in rows}
+        if unknown:
+            raise SystemExit(f"error: --kinds {', '.join(sorted(unknown))}: no such rows in {args.dataset} "
+                             f"(kinds there: {', '.join(sorted({r['kind'] for r in rows}))})")
+        rows = [r for r in rows if r["kind"] in kinds]
     train = [(read(r), label2id[r["label"]]) for r in rows
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
     pair_rows = []
@@ -272,6 +282,7 @@ def main(argv: list[str] | None = None) -> None:
            if pair_rows else {}),
         **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
         **({"pooling": args.pooling} if args.pooling != "cls" else {}),
+        **({"kinds": sorted(set(args.kinds.split(",")))} if args.kinds else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
