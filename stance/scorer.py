@@ -119,6 +119,12 @@ class Scorer:
         order = list(meta["labels"])
         self._columns = [order.index(label) for label in LABELS]  # model order -> LABELS order
 
+    def __repr__(self) -> str:
+        # Which graph runs matters for speed and for the last digits (int8 vs fp32; uint8 or VNNI view).
+        graph = getattr(self.backend, "file", None)
+        return (f"Scorer({str(self.path)!r}, backend={self.backend.name!r}, precision={self.backend.precision!r}"
+                + (f", graph={graph!r}" if graph else "") + ")")
+
     @classmethod
     def from_pretrained(cls, path: Union[str, Path, None] = None, *, backend: str = "auto",
                         threads: Optional[int] = None) -> "Scorer":

@@ -199,7 +199,9 @@ def test_a_vnni_cpu_runs_the_view_when_it_passes_its_check(int8_dir, monkeypatch
     import stance.backends as sb
 
     monkeypatch.setattr(sb, "has_vnni", lambda: False)
-    assert stance.load(int8_dir, backend="onnx-int8").backend.file == "model.int8.onnx"
+    plain = stance.load(int8_dir, backend="onnx-int8")
+    assert plain.backend.file == "model.int8.onnx"
+    assert repr(plain).endswith("backend='onnx-int8', precision='int8', graph='model.int8.onnx')")
     monkeypatch.setattr(sb, "has_vnni", lambda: True)
     meta = json.loads((int8_dir / "stance.json").read_text())
     worst, mean = sb.int8_check(sb.OnnxBackend(int8_dir, meta, file="model.int8-vnni.onnx"), meta)
