@@ -331,7 +331,12 @@ def agreement(team: dict) -> dict:
     if not pairs:
         return {}
     a, b = zip(*pairs)
+    from sklearn.metrics import f1_score
+
+    # The second annotator scored as a model is: 3-class macro-F1 against the first (a human
+    # reference point for the real-article F1 in training/evaluate.py).
     return {"n": len(pairs), "kappa": cohen_kappa(list(a), list(b)),
+            "macro_f1": float(f1_score(a, b, labels=list(LABELS), average="macro")),
             "raw_agreement": sum(x == y for x, y in pairs) / len(pairs),
             "disagreements": sum(x != y for x, y in pairs), "adjudicated": len(team["adjudicated"])}
 
@@ -385,7 +390,8 @@ def data_card(rows: list[dict], info: dict) -> str:
     ag = info["agreement"]
     if ag:
         lines += [f"Inter-annotator agreement on {ag['n']} double-labelled sentences (two annotators, "
-                  f"blind to each other): Cohen's kappa **{ag['kappa']:.3f}**, raw agreement {ag['raw_agreement']:.3f}; "
+                  f"blind to each other; their stories are all in the test split): Cohen's kappa **{ag['kappa']:.3f}**, raw agreement {ag['raw_agreement']:.3f}, "
+                  f"3-class macro-F1 of the second against the first {ag['macro_f1']:.3f}; "
                   f"{ag['disagreements']} disagreements, {ag['adjudicated']} adjudicated "
                   "(`annotations/voa_adjudicated.jsonl`).", ""]
     syn = [r for r in rows if r["source"] == "synthetic_team"]
