@@ -205,9 +205,20 @@ def _check_view(path: Path, vnni: dict[str, Any]) -> None:
     import hashlib
 
     host = path / INT8_FILE
-    if host.stat().st_size != vnni["of_bytes"] or hashlib.sha256(host.read_bytes()).hexdigest() != vnni["of_sha256"]:
-        raise Int8Refused(f"{path / INT8_VNNI_FILE} was made from another {INT8_FILE}; rewrite it with "
-                          f"`python training/export_onnx.py {path} --vnni-only`")
+    rewrite = f"rewrite it with `python training/export_onnx.py {path} --vnni-only`"
+    try:
+        size, want = int(vnni["of_bytes"]), str(vnni["of_sha256"])
+        digest = hashlib.sha256()
+        if host.stat().st_size == size:
+            with open(host, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Int8Refused(f"{path}/stance.json: onnx_int8.vnni lacks a valid of_bytes/of_sha256 ({exc}); {rewrite}") from exc
+    except OSError as exc:
+        raise Int8Refused(f"{host} could not be read to check {INT8_VNNI_FILE}: {exc}") from exc
+    if host.stat().st_size != size or digest.hexdigest() != want:
+        raise Int8Refused(f"{path / INT8_VNNI_FILE} was made from another {INT8_FILE}; {rewrite}")
 
 
 def _checked_int8(path: Path, meta: dict[str, Any], threads: Optional[int], file: str) -> Backend:

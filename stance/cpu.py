@@ -4,7 +4,7 @@ ONNX Runtime's int8 MatMul (MLAS) multiplies uint8 activations by int8 weights w
 ``vpdpbusd`` where the CPU has it (AVX-512 VNNI, AVX-VNNI, or AMX beside them), which sums
 into int32 exactly. Without VNNI the same uint8 x int8 kernel uses AVX2's ``vpmaddubsw``, which
 sums pairs of products into int16 and saturates; uint8 x uint8 has a kernel that widens first
-and is exact everywhere, but it never uses VNNI. So the model ships its int8 weights both ways
+and is exact everywhere, but uses VNNI only on the few CPUs with AVX-VNNI-INT8. So the model ships its int8 weights both ways
 (``training/quantize_int8.py``, "Saturation"): uint8 for every CPU, and a view of the same
 weights as int8 for CPUs with VNNI. Both are the same integers, so they give the same scores
 where neither saturates; the load-time self-check still runs on whichever is chosen.

@@ -183,6 +183,10 @@ def test_vnni_view_is_the_int8_weight_graph_without_its_weights(int8_dir, int8_d
     monkeypatch.setattr(export_onnx, "_export_int8", lambda *a, **k: unsigned(*a, **{**k, "unsigned_weights": False}))
     _export(signed, int8_data)
     assert not (signed / "model.int8-vnni.onnx").exists()  # int8 weights already: no view, none left over
+    from quantize_int8 import signed_view
+
+    with pytest.raises(ValueError, match="not a uint8-weight graph"):
+        signed_view(signed / "model.int8.onnx", signed / "model.int8-vnni.onnx")
     view, host = int8_dir / "model.int8-vnni.onnx", int8_dir / "model.int8.onnx"
     import onnx
 
@@ -203,15 +207,20 @@ def test_a_vnni_cpu_runs_the_view_when_it_passes_its_check(int8_dir, monkeypatch
     assert plain.backend.file == "model.int8.onnx"
     assert repr(plain).endswith("backend='onnx-int8', precision='int8', graph='model.int8.onnx')")
     monkeypatch.setattr(sb, "has_vnni", lambda: True)
-    meta = json.loads((int8_dir / "stance.json").read_text())
-    worst, mean = sb.int8_check(sb.OnnxBackend(int8_dir, meta, file="model.int8-vnni.onnx"), meta)
-    passes = worst <= sb.INT8_CHECK_TOLERANCE and mean <= sb.INT8_CHECK_MEAN_TOLERANCE
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    # Both branches, whatever this CPU's kernel: a check any graph passes, then one the view fails.
+    monkeypatch.setattr(sb, "INT8_CHECK_TOLERANCE", 1.0)
+    monkeypatch.setattr(sb, "INT8_CHECK_MEAN_TOLERANCE", 1.0)
+    assert stance.load(int8_dir, backend="onnx-int8").backend.file == "model.int8-vnni.onnx"
+    real_check = sb.int8_check
+    monkeypatch.setattr(sb, "int8_check", lambda b, m: (2.0, 2.0) if b.file == "model.int8-vnni.onnx" else real_check(b, m))
+    with pytest.warns(RuntimeWarning, match="model.int8-vnni.onnx differs.*using model.int8.onnx \\(uint8 weights\\)"):
         got = stance.load(int8_dir, backend="onnx-int8").backend
-    # Where the view saturates (a CPU that claims VNNI but whose kernel lacks it), uint8 it is, with a warning.
-    assert got.file == ("model.int8-vnni.onnx" if passes else "model.int8.onnx")
-    assert bool(caught) is not passes and got.precision == "int8"
+    assert (got.file, got.precision) == ("model.int8.onnx", "int8")
+    # Both refused: the plain onnx backend ends on fp32, with a warning for each graph.
+    monkeypatch.setattr(sb, "int8_check", lambda b, m: (2.0, 2.0))
+    with pytest.warns(RuntimeWarning) as caught:
+        assert stance.load(int8_dir, backend="onnx").backend.file == "model.onnx"
+    assert sum("differs from the torch model" in str(w.message) for w in caught) == 2
 
 
 def test_a_view_of_another_int8_graph_is_refused(int8_dir, tmp_path, monkeypatch):

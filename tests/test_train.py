@@ -114,9 +114,21 @@ def test_keep_layers_makes_a_shallower_student(tmp_path):
 def test_kinds_trains_on_those_rows_only_and_names_the_kinds_there(tiny_model_dir, tmp_path):
     ds = _tiny_dataset(tmp_path / "ds")
     out = tmp_path / "m"
+    with pytest.raises(SystemExit, match="--kinds does not combine with --teacher"):
+        train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out), "--kinds", "article",
+                    "--teacher", str(tmp_path / "t.jsonl")])
     with pytest.raises(SystemExit, match="--kinds lead: no such rows .*kinds there: article"):
         train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out), "--kinds", "lead,article"])
     train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(out), "--epochs", "1",
-                "--batch-size", "4", "--kinds", "article"])
+                "--batch-size", "4", "--kinds", "article, "])
     meta = json.loads((out / "stance.json").read_text())
     assert meta["kinds"] == ["article"] and meta["train_rows"] == 12
+
+
+def test_perturbed_copies_are_stable_different_and_never_bare_fragments():
+    from training.teacher_logits import perturb
+
+    text = "Ties between Seoul and Tokyo, long frosty, warmed after the summit."
+    copies = [perturb(text, k) for k in range(3)]
+    assert copies == [perturb(text, k) for k in range(3)] and len(set(copies) | {text}) == 4
+    assert perturb("Seoul, Tokyo.", 2) == "Seoul, Tokyo."  # a crop would leave one word

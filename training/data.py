@@ -325,7 +325,7 @@ def cohen_kappa(a: list[str], b: list[str]) -> float:
     return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
-def agreement(team: dict) -> dict:
+def agreement(team: dict, rows: list[dict]) -> dict:
     pairs = [(team["primary"][(str(r["story_id"]), int(r["sent_idx"]))]["label"], r["label"])
              for r in team["double"] if (str(r["story_id"]), int(r["sent_idx"])) in team["primary"]]
     if not pairs:
@@ -333,10 +333,13 @@ def agreement(team: dict) -> dict:
     a, b = zip(*pairs)
     from sklearn.metrics import f1_score
 
+    double_ids = {str(r["story_id"]) for r in team["double"]}
+    splits = sorted({r["split"] for r in rows if r.get("article_id") in double_ids})
+
     # The second annotator scored as a model is: 3-class macro-F1 against the first (a human
     # reference point for the real-article F1 in training/evaluate.py).
     return {"n": len(pairs), "kappa": cohen_kappa(list(a), list(b)),
-            "macro_f1": float(f1_score(a, b, labels=list(LABELS), average="macro")),
+            "macro_f1": float(f1_score(a, b, labels=list(LABELS), average="macro")), "splits": splits,
             "raw_agreement": sum(x == y for x, y in pairs) / len(pairs),
             "disagreements": sum(x != y for x, y in pairs), "adjudicated": len(team["adjudicated"])}
 
@@ -355,7 +358,7 @@ def build(data: Path, with_synthetic: bool = False) -> tuple[list[dict], dict]:
     n_raw = Counter(r["source"] for r in rows)
     rows, n_dups = deduplicate(rows)
     _dev_from_train(rows)
-    info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team),
+    info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team, team_rows),
             "hash": dataset_hash(rows),
             "train_hash": dataset_hash([r for r in rows if r["split"] != "test"]),
             "articles": list(load_article_labels().values())}
@@ -390,7 +393,7 @@ def data_card(rows: list[dict], info: dict) -> str:
     ag = info["agreement"]
     if ag:
         lines += [f"Inter-annotator agreement on {ag['n']} double-labelled sentences (two annotators, "
-                  f"blind to each other; their stories are all in the test split): Cohen's kappa **{ag['kappa']:.3f}**, raw agreement {ag['raw_agreement']:.3f}, "
+                  f"blind to each other; their stories are in the {'/'.join(ag['splits'])} split): Cohen's kappa **{ag['kappa']:.3f}**, raw agreement {ag['raw_agreement']:.3f}, "
                   f"3-class macro-F1 of the second against the first {ag['macro_f1']:.3f}; "
                   f"{ag['disagreements']} disagreements, {ag['adjudicated']} adjudicated "
                   "(`annotations/voa_adjudicated.jsonl`).", ""]

@@ -201,6 +201,9 @@ def main(argv=None) -> None:
         meta = read_metadata(args.model)
         if "onnx_int8" not in meta or not (args.model / INT8_FILE).is_file():
             sys.exit(f"{args.model} has no int8 export to view; run `python training/export_onnx.py {args.model} --int8`")
+        if meta["onnx_int8"].get("weights") != "uint8":
+            sys.exit(f"{args.model / INT8_FILE} stores {meta['onnx_int8'].get('weights')!r} weights, not uint8: it needs "
+                     f"no view; re-export with `python training/export_onnx.py {args.model} --int8` for uint8 ones")
         meta["onnx_int8"]["vnni"] = write_vnni_view(args.model)
         write_metadata(args.model, meta)
         print(f"wrote {args.model / INT8_VNNI_FILE} ({(args.model / INT8_VNNI_FILE).stat().st_size / 1e6:.2f} MB)")

@@ -61,8 +61,10 @@ widening AVX2 / AVX-512 kernel there (only AVX-VNNI-INT8 CPUs get a VNNI uint8 x
 ``signed_view`` below writes ``model.int8-vnni.onnx``, the same weights seen as int8, with no
 weight bytes of its own, and the loader runs it where ``stance.cpu.has_vnni`` says the CPU has
 VNNI (after the usual self-check; refused, it falls back to the uint8 graph). It computes what
-the int8-weight graph computed (``tests/test_int8.py`` compares the two bit for bit); on this
-AVX2 machine it saturates as that graph did (check sentences 0.019 at most, 0.0019 mean: refused).
+an int8-weight export of the same calibration computes (``tests/test_int8.py`` compares the two
+bit for bit; the int8-weight graph measured above was an earlier calibration, 28 of 10.6 M
+weights one step apart); on this AVX2 machine it saturates as that graph did (check sentences
+0.019 at most, 0.0019 mean: refused).
 
 Not worth it (2026-12-04, a one-off script not kept): re-scoring with the fp32 graph the sentences
 whose int8 probabilities are uncertain. On the test and dev splits (1,985 sentences; 106 differ
@@ -254,7 +256,7 @@ def signed_view(int8_path: Path, out_path: Path, min_size: int = 1024) -> dict:
     external data, located at the byte offset of its ``raw_data`` inside that file, so the twin
     is a few hundred KB and the repository holds each weight once. Each MatMul weight (uint8
     around 128) goes through Cast(int32) - 128 -> Cast(int8), which ONNX Runtime folds into an
-    int8 initializer when the session is made (0.2 s more load on the AVX2 machine), and its
+    int8 initializer when the session is made (about 0.3 s more load on the AVX2 machine), and its
     zero point becomes int8 0: the same integers, taken by the uint8 x int8 (VNNI) kernel.
     Returns the metadata the loader checks: the file, and the size and SHA-256 of ``int8_path``
     (offsets into any other file would read garbage).
@@ -264,18 +266,30 @@ def signed_view(int8_path: Path, out_path: Path, min_size: int = 1024) -> dict:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
+    if out_path.resolve().parent != int8_path.resolve().parent:
+        raise ValueError(f"{out_path} must sit beside {int8_path}: it reads that file by name")
     blob = int8_path.read_bytes()
     model = onnx.load(str(int8_path))
     graph = model.graph
     mms = [n for n in graph.node if n.op_type == "MatMulIntegerToFloat"]
+    inits = {i.name: i for i in graph.initializer}
+    again = f"; re-export it with `python training/export_onnx.py {int8_path.parent} --int8`"
+    for n in mms:
+        # The view subtracts 128 from every weight: only uint8 weights with the scalar zero point 128 qualify.
+        zp = inits.get(n.input[5]) if len(n.input) >= 6 else None
+        if (n.input[1] not in inits or inits[n.input[1]].data_type != TensorProto.UINT8 or zp is None
+                or zp.data_type != TensorProto.UINT8 or numpy_helper.to_array(zp).tolist() != 128):
+            raise ValueError(f"{n.name} in {int8_path} has no uint8 weight with zero point 128: "
+                             f"not a uint8-weight graph{again}")
     weights = {n.input[1] for n in mms}
     for init in graph.initializer:
         if init.name not in weights and int(np.prod(init.dims)) < min_size:
             continue  # scales, biases, shapes: copied (a few KB)
         raw = init.raw_data
-        at = blob.find(raw)
-        if not raw or at < 0 or blob.find(raw, at + 1) >= 0:
-            raise ValueError(f"initializer {init.name} of {int8_path} has no unique raw bytes to point at")
+        # Any place these bytes occur holds the same values, so the first one will do.
+        at = blob.find(raw) if raw else -1
+        if at < 0:
+            raise ValueError(f"initializer {init.name} of {int8_path} has no raw bytes to point at{again}")
         init.ClearField("raw_data")
         init.data_location = TensorProto.EXTERNAL
         for key, value in (("location", int8_path.name), ("offset", str(at)), ("length", str(len(raw)))):
@@ -289,8 +303,6 @@ def signed_view(int8_path: Path, out_path: Path, min_size: int = 1024) -> dict:
                   helper.make_node("Sub", [w + "_i32", "w_u8_offset"], [w + "_s32"], name=w + "_centre"),
                   helper.make_node("Cast", [w + "_s32"], [w + "_s8"], to=TensorProto.INT8, name=w + "_narrow")]
     for n in mms:
-        if len(n.input) < 6:
-            raise ValueError(f"{n.name} in {int8_path} has no weight zero point: not a uint8-weight graph")
         n.input[1], n.input[5] = n.input[1] + "_s8", "w_s8_zp"
     nodes = casts + list(graph.node)
     graph.ClearField("node")

@@ -6,7 +6,10 @@
 
 The texts are (1) every train-split sentence, (2) the clauses of train sentences that name two
 or more states (what pair-aware scoring feeds the model, and which no label covers) and (3)
-sentences of synthetic stories (``--synthetic N`` stories, train-only text by SOURCES.md). Only
+sentences of synthetic stories (``--synthetic N`` stories, train-only text by SOURCES.md) and (4)
+with ``--augment N``, N perturbed copies of every real-article and AG lead train sentence (words
+dropped, neighbours swapped, or a clause cropped: ``perturb``), the in-domain transfer set that
+TinyBERT-style distillation relies on (Jiao et al. 2020). Only
 train-split text is read: dev and test sentences never reach the student, not even unlabelled.
 The output holds the teacher's raw logits and its temperature, one JSON object per line; these
 are a model's outputs for distillation, never stored or used as team labels.
@@ -51,12 +54,46 @@ def synthetic_sentences(data: Path, n_stories: int) -> list[str]:
     return [span.text for _, text in stories[:n_stories] for span in split_sentences(text)]
 
 
+# Each perturbation drops this share of words (at least one), swaps up to two neighbouring pairs,
+# or crops the sentence at its first or last comma; the copies of a sentence use different ones.
+DROP_SHARE = 0.15
+PERTURBATIONS = ("drop", "swap", "crop")
+
+
+def perturb(text: str, copy: int) -> str:
+    """A near-copy of ``text`` for the teacher to label; stable for a given text and copy number.
+
+    >>> perturb("Ties between Seoul and Tokyo, long frosty, warmed after the summit.", 2)
+    'long frosty, warmed after the summit.'
+    """
+    import random
+
+    rng = random.Random(hashlib.sha256(f"{copy}:{text}".encode()).hexdigest())
+    words = text.split()
+    kind = PERTURBATIONS[copy % len(PERTURBATIONS)]
+    if kind == "crop" and text.count(",") >= 1:
+        first, last = text.index(","), text.rindex(",")
+        cropped = text[first + 1:].strip() if rng.random() < 0.5 else text[:last + 1].strip()
+        return cropped if len(cropped.split()) >= 3 else text  # no bare fragments like ","
+    if kind == "swap" and len(words) >= 4:
+        for _ in range(rng.randint(1, 2)):
+            i = rng.randrange(len(words) - 1)
+            words[i], words[i + 1] = words[i + 1], words[i]
+        return " ".join(words)
+    if len(words) >= 4:
+        drop = set(rng.sample(range(len(words)), max(1, round(DROP_SHARE * len(words)))))
+        return " ".join(w for i, w in enumerate(words) if i not in drop)
+    return text
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("teacher", type=Path, help="a model directory written by train.py")
     ap.add_argument("--dataset", type=Path, default=Path("build/dataset"))
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--synthetic", type=int, default=400, help="synthetic stories whose sentences to add (0: none)")
+    ap.add_argument("--augment", type=int, default=0,
+                    help="perturbed copies of each real-article and lead train sentence to add (0: none)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args(argv)
@@ -67,8 +104,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.out.exists() and not args.force:
         raise SystemExit(f"error: {args.out} exists; pass --force to overwrite")
     meta = read_metadata(args.teacher)
-    train = list(load_from_disk(str(args.dataset))["train"]["text"])
-    groups = {"train": train, "clause": clause_texts(train), "synthetic": synthetic_sentences(args.data, args.synthetic)}
+    rows = list(load_from_disk(str(args.dataset))["train"])
+    train = [r["text"] for r in rows]
+    in_domain = [r["text"] for r in rows if r["kind"] in ("article", "lead")]
+    groups = {"train": train, "clause": clause_texts(train), "synthetic": synthetic_sentences(args.data, args.synthetic),
+              "augmented": [perturb(t, k) for k in range(args.augment) for t in in_domain]}
     seen: set[str] = set()
     items = []
     for kind, texts in groups.items():

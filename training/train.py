@@ -192,7 +192,10 @@ def main(argv: list[str] | None = None) -> None:
     read = model_input(args.data) if args.context else (lambda r: r["text"])
     rows = list(ds["train"]) + (list(ds["dev"]) if args.with_dev else [])
     if args.kinds:
-        kinds = set(args.kinds.split(","))
+        if args.teacher or args.pairs:
+            raise SystemExit("error: --kinds does not combine with --teacher or --pairs (their rows are not "
+                             "filtered by kind); drop one")
+        kinds = {k.strip() for k in args.kinds.split(",") if k.strip()}
         unknown = kinds - {r["kind"] for r in rows}
         if unknown:
             raise SystemExit(f"error: --kinds {', '.join(sorted(unknown))}: no such rows in {args.dataset} "
@@ -282,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
            if pair_rows else {}),
         **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
         **({"pooling": args.pooling} if args.pooling != "cls" else {}),
-        **({"kinds": sorted(set(args.kinds.split(",")))} if args.kinds else {}),
+        **({"kinds": sorted({k.strip() for k in args.kinds.split(",") if k.strip()})} if args.kinds else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
