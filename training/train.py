@@ -191,16 +191,16 @@ def main(argv: list[str] | None = None) -> None:
 
     read = model_input(args.data) if args.context else (lambda r: r["text"])
     rows = list(ds["train"]) + (list(ds["dev"]) if args.with_dev else [])
-    if args.kinds:
+    only_kinds = sorted({k.strip() for k in args.kinds.split(",") if k.strip()}) if args.kinds else None
+    if only_kinds:
         if args.teacher or args.pairs:
             raise SystemExit("error: --kinds does not combine with --teacher or --pairs (their rows are not "
                              "filtered by kind); drop one")
-        kinds = {k.strip() for k in args.kinds.split(",") if k.strip()}
-        unknown = kinds - {r["kind"] for r in rows}
+        unknown = set(only_kinds) - {r["kind"] for r in rows}
         if unknown:
             raise SystemExit(f"error: --kinds {', '.join(sorted(unknown))}: no such rows in {args.dataset} "
                              f"(kinds there: {', '.join(sorted({r['kind'] for r in rows}))})")
-        rows = [r for r in rows if r["kind"] in kinds]
+        rows = [r for r in rows if r["kind"] in only_kinds]
     train = [(read(r), label2id[r["label"]]) for r in rows
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
     pair_rows = []
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
            if pair_rows else {}),
         **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
         **({"pooling": args.pooling} if args.pooling != "cls" else {}),
-        **({"kinds": sorted({k.strip() for k in args.kinds.split(",") if k.strip()})} if args.kinds else {}),
+        **({"kinds": only_kinds} if only_kinds else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
