@@ -8,12 +8,15 @@ metrics. Loading checks all of it and fails loudly rather than guessing.
 from __future__ import annotations
 
 import json
+import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .pooling import pooling_of
 
-__all__ = ["FORMAT_VERSION", "LABELS", "ModelDirError", "read_metadata", "write_metadata", "default_model_path"]
+__all__ = ["FORMAT_VERSION", "LABELS", "ModelDirError", "read_metadata", "write_metadata", "default_model_path",
+           "replacing"]
 
 FORMAT_VERSION = 1
 LABELS = ("warming", "cooling", "neutral")
@@ -36,8 +39,33 @@ def default_model_path() -> Path:
     return installed if installed.is_dir() else here.parent / "models" / SHIPPED_MODEL
 
 
+@contextmanager
+def replacing(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one step.
+
+    A process loading the model meanwhile sees the old file or the new one, never half of one
+    (and one holding the old file open keeps reading the old bytes). On error ``target`` is left
+    as it was.
+
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp(), "stance.json")
+    >>> with replacing(target) as tmp:
+    ...     _ = tmp.write_text("{}")
+    >>> target.read_text()
+    '{}'
+    """
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_metadata(path: str | Path, meta: dict[str, Any]) -> None:
-    Path(path, METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with replacing(Path(path, METADATA_FILE)) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

@@ -63,3 +63,30 @@ def test_save_pretrained_round_trips(tiny_scorer, tmp_path):
     a = tiny_scorer.score_sentences(["Relations thawed."])[0]
     b = again.score_sentences(["Relations thawed."])[0]
     assert a.probs == b.probs
+
+
+def test_replacing_swaps_the_file_in_one_step(tmp_path):
+    from stance.model_dir import replacing
+
+    target = tmp_path / "model.int8.onnx"
+    target.write_bytes(b"old")
+    with open(target, "rb") as reader:  # a live process holding the old file
+        with replacing(target) as tmp:
+            tmp.write_bytes(b"new")
+            assert target.read_bytes() == b"old"  # nothing visible before the swap
+        assert reader.read() == b"old"
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.int8.onnx"]
+
+
+def test_replacing_keeps_the_old_file_when_writing_fails(tmp_path):
+    from stance.model_dir import replacing
+
+    target = tmp_path / "stance.json"
+    target.write_text("{}")
+    with pytest.raises(OSError, match="disk full"):
+        with replacing(target) as tmp:
+            tmp.write_text('{"half')
+            raise OSError("disk full")
+    assert target.read_text() == "{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["stance.json"]

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 from stance.backends import INT8_FILE, INT8_VNNI_FILE, ONNX_FILE  # noqa: E402
-from stance.model_dir import read_metadata, write_metadata  # noqa: E402
+from stance.model_dir import read_metadata, replacing, write_metadata  # noqa: E402
 
 # Training sentences that set the int8 activation ranges (512 and 256 measured the same).
 CALIBRATION_SENTENCES = 512
@@ -119,7 +119,8 @@ def export(model_dir: Path, *, int8: bool = False, dataset: Optional[Path] = Non
         _export_fp32(model_dir, fp32)
         graph = onnx.load(str(fp32))
         _store_fp16(graph)
-        onnx.save(graph, str(model_dir / ONNX_FILE))
+        with replacing(model_dir / ONNX_FILE) as tmp:
+            onnx.save(graph, str(tmp))
         written.append(model_dir / ONNX_FILE)
         if int8:
             meta["onnx_int8"] = _export_int8(model_dir, meta, fp32, dataset)
@@ -157,7 +158,8 @@ def _export_int8(model_dir: Path, meta: dict, fp32: Path, dataset: Path, fp32_la
     n = quantise(graph, peak, fp32_layers=FP32_LAYERS if fp32_layers is None else fp32_layers,
                  unsigned_weights=unsigned_weights)
     _store_fp16(graph, min_size=100_000)  # the embeddings; int8 weights and their scales stay as they are
-    onnx.save(graph, str(model_dir / INT8_FILE))
+    with replacing(model_dir / INT8_FILE) as tmp:
+        onnx.save(graph, str(tmp))
     torch_logits = stance.load(model_dir, backend="torch").backend.logits(check)
     return {"file": INT8_FILE, "matmuls_int8": n, "alpha": ALPHA, "ffn_groups": FFN_GROUPS,
             "weights": "uint8" if unsigned_weights else "int8",

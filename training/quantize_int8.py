@@ -265,6 +265,7 @@ def signed_view(int8_path: Path, out_path: Path, min_size: int = 1024) -> dict:
 
     import onnx
     from onnx import TensorProto, helper, numpy_helper
+    from stance.model_dir import replacing
 
     if out_path.resolve().parent != int8_path.resolve().parent:
         raise ValueError(f"{out_path} must sit beside {int8_path}: it reads that file by name")
@@ -307,6 +308,7 @@ def signed_view(int8_path: Path, out_path: Path, min_size: int = 1024) -> dict:
     nodes = casts + list(graph.node)
     graph.ClearField("node")
     graph.node.extend(nodes)
-    onnx.save(model, str(out_path))
+    with replacing(out_path) as tmp:  # the view names its host by file name, not by path
+        onnx.save(model, str(tmp))
     return {"file": out_path.name, "weights": "int8 (a view of the uint8 weights)", "of": int8_path.name,
             "of_bytes": len(blob), "of_sha256": hashlib.sha256(blob).hexdigest()}
