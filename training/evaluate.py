@@ -221,16 +221,44 @@ def team_pair_result(a, team_label: dict) -> tuple[float, str]:
     return a.score, a.label
 
 
+def evidence_counts(evidence, gold: dict[str, str]) -> Counter:
+    """Sort the sentences an article shows as evidence by the team's label of each (read in the
+    article): ``right`` (shown as cooling and labelled cooling, or warming and warming),
+    ``neutral`` (labelled neutral), ``opposite`` (labelled the other way), ``unlabelled`` (the
+    library cut the sentence differently from the annotation, so no label matches its text)."""
+    from data import _norm
+
+    counts: Counter = Counter()
+    for e in evidence:
+        side = "warming" if e.score > 0 else "cooling"
+        label = gold.get(_norm(e.text))
+        counts["unlabelled" if label is None else "right" if label == side
+               else "neutral" if label == "neutral" else "opposite"] += 1
+    return counts
+
+
+def evidence_summary(counts: Counter) -> dict:
+    matched = counts["right"] + counts["neutral"] + counts["opposite"]
+    share = (lambda k: counts[k] / matched) if matched else (lambda k: float("nan"))
+    return {"evidence_shown": sum(counts.values()), "evidence_matched": matched,
+            "evidence_precision": share("right"), "evidence_opposite": share("opposite")}
+
+
 def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool = False, context: bool = False) -> dict:
     """Team article labels of the test stories, through the library's segmentation and roll-up
     (``pair_marked``: the model reads pair-marked copies of sentences naming several states;
-    ``context``: it reads each sentence after the one before it)."""
+    ``context``: it reads each sentence after the one before it); and the team's sentence labels
+    of the evidence each article shows (``evidence_counts``)."""
     from stance.scorer import Article, build_article
     from stance.segment import split_sentences
 
-    from data import load_article_labels
+    from data import _norm, load_article_labels, load_voa_team
 
     labels = load_article_labels()
+    gold: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in load_voa_team()[0]:
+        gold[r["article_id"]][_norm(r["text"])] = r["label"]
+    shown: Counter = Counter()
     stories = {json.loads(l)["id"]: json.loads(l) for l in open(data / "unlabelled/voa_stories.jsonl", encoding="utf-8")}
     results = []
     for sid in sorted(test_ids):
@@ -239,6 +267,7 @@ def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool =
         st = stories[sid]
         spans = split_sentences(st["text"])
         a = build_article(Article(st["text"], sid, st["title"], st["published"][:10]), spans, predict, pair_marked, context)
+        shown += evidence_counts(a.evidence, gold[sid])
         pair = [c for c in labels[sid]["pair"] if c]
         score, label = team_pair_result(a, labels[sid])
         results.append((labels[sid]["label"], score, label, tuple(sorted(pair)), a.main_pair))
@@ -252,6 +281,7 @@ def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool =
         "mean_abs_clear": float(np.mean([abs(s) for _, s in clear])) if clear else float("nan"),
         "mean_abs_mixed": float(np.mean(mixed)) if mixed else float("nan"), "n_mixed": len(mixed),
         "main_pair_acc": float(np.mean([p == m for p, m in pairs])) if pairs else float("nan"), "n_pairs": len(pairs),
+        **evidence_summary(shown),
     }
 
 
@@ -333,7 +363,8 @@ def main(argv=None) -> None:
         m["confusion_article"] = confusion(probs, test)
         results[name] = m
         print(f"{name}: article F1 {m['article_f1']:.3f}  event W/C F1 {m['event_wc_f1']:.3f}  "
-              f"contrast {m['contrast_acc']:.3f}  article direction {m['articles']['direction_acc']:.3f}", flush=True)
+              f"contrast {m['contrast_acc']:.3f}  article direction {m['articles']['direction_acc']:.3f}  "
+              f"evidence right {m['articles']['evidence_precision']:.3f}", flush=True)
 
     first = next(iter(results.values()))
     lines = [
@@ -341,13 +372,20 @@ def main(argv=None) -> None:
         f"{first['n_event']} warming/cooling event sentences (ConfliBERT + PLOVER {args.split}), "
         f"{n_contrast} contrast-set sentences, {first['articles']['n']} {args.split} articles "
         f"({first['articles']['n_clear']} labelled warming or cooling, {first['articles']['n_mixed']} mixed).", "",
-        "| system | 3-class macro-F1, real articles | W-vs-C macro-F1, events | contrast acc. | article direction acc. | article label acc. | mean abs score clear / mixed | ECE (real articles) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| system | 3-class macro-F1, real articles | W-vs-C macro-F1, events | contrast acc. | article direction acc. | article label acc. | mean abs score clear / mixed | ECE (real articles) | evidence right / opposite (sentences shown) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in results.items():
         a = m["articles"]
         lines.append(f"| {name} | {fmt(m['article_f1'])} | {fmt(m['event_wc_f1'])} | {fmt(m['contrast_acc'])} | "
-                     f"{fmt(a['direction_acc'])} | {fmt(a['label_acc'])} | {fmt(a['mean_abs_clear'])} / {fmt(a['mean_abs_mixed'])} | {fmt(m['ece_article'])} |")
+                     f"{fmt(a['direction_acc'])} | {fmt(a['label_acc'])} | {fmt(a['mean_abs_clear'])} / {fmt(a['mean_abs_mixed'])} | {fmt(m['ece_article'])} | "
+                     f"{fmt(a['evidence_precision'])} / {fmt(a['evidence_opposite'])} ({a['evidence_shown']}) |")
+    lines += ["", "Evidence: the sentences each article shows as weighing most each way (up to "
+              "three per side), against the team's label of each: right = labelled the way it is shown, "
+              "opposite = labelled the other way (the rest are labelled neutral); "
+              f"{sum(m['articles']['evidence_matched'] for m in results.values())} of "
+              f"{sum(m['articles']['evidence_shown'] for m in results.values())} shown sentences, all systems, "
+              "matched an annotated sentence by text."]
     ours = next(iter(results))
     lines += ["", f"Per source ({ours}):", "", "| source | n | macro-F1 | accuracy |", "|---|---|---|---|"]
     for src, v in results[ours]["per_source"].items():
