@@ -45,6 +45,15 @@ def test_confidence_grows_with_evidence():
 
 
 def test_evidence_orders_each_side_and_skips_duplicates():
-    s = [sent(0.9, 0.05, text="w1"), sent(0.6, 0.1, text="w2"), sent(0.05, 0.9, text="c1"),
+    s = [sent(0.82, 0.1, text="w2"), sent(0.9, 0.05, text="w1"), sent(0.05, 0.9, text="c1"),
          sent(0.05, 0.9, text="c1", duplicate=True), sent(0.1, 0.1, text="n")]
     assert [e.text for e in rollup.evidence(s)] == ["c1", "w1", "w2"]
+
+
+def test_evidence_needs_the_model_sure_of_its_side():
+    # Leans far enough (weight 0.45 >= EVIDENCE_MIN_WEIGHT) but P(warming) 0.7 < EVIDENCE_MIN_PROB:
+    # such sentences were the ones the team most often labelled otherwise (dev stories).
+    unsure, sure = sent(0.7, 0.0, text="unsure"), sent(0.85, 0.05, text="sure")
+    assert rollup.EVIDENCE_MIN_PROB > 0.7
+    assert [e.text for e in rollup.evidence([unsure, sure])] == ["sure"]
+    assert rollup.evidence([unsure, sent(0.05, 0.05)]) == ()

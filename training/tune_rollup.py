@@ -5,7 +5,9 @@
 Uses the dev stories (never trained on) and, as a second opinion, the train stories (whose
 sentences the model has seen, so their numbers are optimistic); never the test stories. For
 each setting it reports 4-class article-label accuracy and direction accuracy on the team's
-main pair, and prints the grid sorted by dev accuracy.
+main pair, and prints the grid sorted by dev accuracy. Then, for the evidence each article shows
+(``EVIDENCE_MIN_PROB``), the team's label of the shown sentences of every dev story (train
+stories only say how well the model learnt them, so they are left out there).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import itertools
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
+EVIDENCE_GRID = [0.0, 0.6, 0.7, 0.75, 0.8, 0.85]
 GRID = {
     "RELEVANCE_POWER": [1.0, 2.0],
     "EVIDENCE_PRIOR": [0.0, 0.5, 1.0],
@@ -43,8 +47,8 @@ def main(argv=None) -> None:
     from stance.scorer import Article, build_article
     from stance.segment import split_sentences
 
-    from data import load_article_labels
-    from evaluate import team_pair_result
+    from data import _norm, load_article_labels, load_voa_team
+    from evaluate import evidence_counts, evidence_summary, team_pair_result
 
     ds = load_from_disk(str(args.dataset))
     split_of = {r["article_id"]: s for s in ("train", "dev") for r in ds[s] if r["kind"] == "article"}
@@ -99,6 +103,29 @@ def main(argv=None) -> None:
     current = next(r for r in rows if r[4] == defaults)
     print(f"\ncurrent constants {defaults}: dev label acc {current[0]:.3f}, train {current[1]:.3f}, "
           f"dev direction {current[2]:.3f}, train direction {current[3]:.3f}")
+
+    gold: dict[str, dict[str, str]] = {}
+    for r in load_voa_team()[0]:
+        gold.setdefault(r["article_id"], {})[_norm(r["text"])] = r["label"]
+    dev = [(art, spans) for art, spans in
+           ((Article(st["text"], st["id"], st["title"], st["published"][:10]), split_sentences(st["text"]))
+            for st in map(json.loads, open(args.data / "unlabelled/voa_stories.jsonl", encoding="utf-8"))
+            if split_of.get(st["id"]) == "dev")]
+    print(f"\nEvidence on the {len(dev)} dev stories (team label of each sentence shown):\n")
+    print("| EVIDENCE_MIN_PROB | labelled as shown | labelled the other way | shown | directional articles without evidence |")
+    print("|---|---|---|---|---|")
+    default_prob = rollup.EVIDENCE_MIN_PROB
+    for t in EVIDENCE_GRID:
+        rollup.EVIDENCE_MIN_PROB = t
+        counts, bare = Counter(), 0
+        for art, spans in dev:
+            a = build_article(art, spans, predict)
+            counts += evidence_counts(a.evidence, gold[art.id])
+            bare += a.label in ("warming", "cooling") and not a.evidence
+        e = evidence_summary(counts)
+        mark = " (current)" if t == default_prob else ""
+        print(f"| {t}{mark} | {e['evidence_precision']:.3f} | {e['evidence_opposite']:.3f} | {e['evidence_shown']} | {bare} |")
+    rollup.EVIDENCE_MIN_PROB = default_prob
 
 
 if __name__ == "__main__":
