@@ -6,6 +6,7 @@ scores from a fine-tuned transformer, rolled up per article and per pair, with e
 """
 
 from .actors import article_actors, find_actors
+from .backends import Int8Refused
 from .batch import BatchSummary, score_files
 from .model_dir import LABELS, ModelDirError
 from .plot import plot_timeline
@@ -16,7 +17,7 @@ from .timeline import build_timeline
 
 __all__ = [
     "load", "Scorer", "Article", "ArticleScore", "SentenceScore", "ClauseScore", "DyadScore", "Actor",
-    "LABELS", "ModelDirError", "split_sentences", "Span", "find_actors", "article_actors",
+    "LABELS", "ModelDirError", "Int8Refused", "split_sentences", "Span", "find_actors", "article_actors",
     "score_files", "BatchSummary", "build_timeline", "plot_timeline", "__version__",
 ]
 __version__ = "0.1.0"

@@ -26,6 +26,7 @@ from typing import Any, Optional, Protocol, Sequence
 import numpy as np
 
 from .cpu import has_vnni
+from .model_dir import ModelDirError
 from .pooling import pooling_of, sentence_logits
 
 __all__ = ["Backend", "load_backend", "ONNX_FILE", "INT8_FILE", "INT8_VNNI_FILE", "BACKENDS", "Int8Refused"]
@@ -59,7 +60,10 @@ class Backend(Protocol):
 def _tokenizer(path: Path, max_length: int):
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+    try:
+        tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+    except Exception as exc:  # tokenizers raises a bare Exception for a damaged file
+        raise ModelDirError(f"{path / 'tokenizer.json'} could not be read as a tokenizer: {exc}") from exc
     tok.enable_truncation(max_length=max_length)
     pad_id = tok.token_to_id("[PAD]")
     tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
@@ -122,7 +126,11 @@ class OnnxBackend:
         # peak RSS fell 439 -> 401 MB (one-off run of predict_proba on benchmarks/speed.py's
         # sentences, no batch cap, 2026-12-03).
         opts.enable_mem_pattern = False
-        self.session = ort.InferenceSession(str(path / file), opts, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path / file), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime's own errors (InvalidProtobuf, ...) name no remedy
+            raise ModelDirError(f"{path / file} could not be loaded by ONNX Runtime: {exc}; re-export it with "
+                                f"`python training/export_onnx.py {path}` or use backend='torch'") from exc
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tok = _tokenizer(path, int(meta["max_length"]))
         self._pool: Optional[ThreadPoolExecutor] = None
@@ -238,6 +246,8 @@ def _checked_int8(path: Path, meta: dict[str, Any], threads: Optional[int], file
 def load_backend(path: Path, meta: dict[str, Any], *, backend: str = "auto", threads: Optional[int] = None) -> Backend:
     if backend not in BACKENDS:
         raise ValueError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads={threads!r}: give a whole number >= 1, or None for all the CPUs this process may use")
     onnx_ready = _has_onnxruntime() and ((path / ONNX_FILE).is_file() or (path / INT8_FILE).is_file())
     if backend == "onnx-int8":
         return _load_int8(path, meta, threads)

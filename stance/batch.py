@@ -21,9 +21,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterable, Iterator, Optional, Sequence, TextIO, Union
 
+from .model_dir import replacing
 from .progress import Progress
 from .results import ArticleScore, SentenceScore
-from .scorer import Article, Scorer
+from .scorer import Article, Scorer, unicode_problem
 
 __all__ = ["BatchSummary", "score_files", "read_records", "checked_records", "output_row", "InputRecord", "Fields", "ENGINES"]
 
@@ -80,7 +81,7 @@ def _jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[InputRecord]:
     for n, raw in enumerate(stream, 1):
         where = f"{name}:{n}"
         try:
-            line = raw.decode("utf-8")
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8")  # a byte-order mark is not part of the record
         except UnicodeDecodeError as exc:
             yield InputRecord(where, None, None, f"invalid UTF-8 at byte {exc.start}")
             continue
@@ -89,7 +90,10 @@ def _jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[InputRecord]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield InputRecord(where, None, None, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            yield InputRecord(where, None, None, f"invalid JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield InputRecord(where, None, None, "invalid JSON: nested too deeply to read")
             continue
         if not isinstance(obj, dict):
             yield InputRecord(where, None, None, f"expected a JSON object, got {type(obj).__name__}")
@@ -98,22 +102,36 @@ def _jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[InputRecord]:
 
 
 def _csv(stream: io.BufferedIOBase, name: str) -> Iterator[InputRecord]:
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
+    # Bad bytes come through as lone surrogates (so one bad row costs that row alone, not the rest
+    # of the file), and a long article is a long field, not a reason to stop reading.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_ARTICLE_CHARS))
     reader = csv.DictReader(text)
-    n = 1
+    start = 2
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield InputRecord(f"{name}:{n + 1}", None, None, f"unreadable CSV row: {exc}")
-            return  # the stream position is lost after a decode error
-        n += 1
-        yield InputRecord(f"{name}:{reader.line_num}", None, dict(row))
+        except csv.Error as exc:
+            yield InputRecord(f"{name}:{start}", None, None, f"unreadable CSV row: {exc}; the rows after it were not read")
+            return  # the parser's place in the file is lost
+        where, start = f"{name}:{start}", reader.line_num + 1
+        bad = next((k for k, v in row.items() if isinstance(v, str) and _escaped_byte(v) is not None), None)
+        if bad is not None:
+            yield InputRecord(where, None, None, f"invalid UTF-8 (byte 0x{_escaped_byte(row[bad]):02X}) in column {bad!r}")
+            continue
+        yield InputRecord(where, None, dict(row))
 
 
-def _parquet(path: Path) -> Iterator[InputRecord]:
+def _escaped_byte(value: str) -> Optional[int]:
+    """The first undecodable byte that ``errors="surrogateescape"`` kept in ``value``, or None."""
+    if value.isascii():
+        return None
+    return next((ord(ch) - 0xDC00 for ch in value if 0xDC80 <= ord(ch) <= 0xDCFF), None)
+
+
+def _parquet(path: Path, name: str) -> Iterator[InputRecord]:
     try:
         import pyarrow.parquet as pq
     except ImportError as exc:
@@ -122,47 +140,74 @@ def _parquet(path: Path) -> Iterator[InputRecord]:
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
         for row in batch.to_pylist():
             n += 1
-            yield InputRecord(f"{path.name}:row {n}", None, row)
+            yield InputRecord(f"{name}:row {n}", None, row)
 
 
 def _txt_record(file: Path, where: str, rid: str) -> InputRecord:
     """A whole .txt file as one article."""
     try:
-        text = file.read_bytes().decode("utf-8")
+        text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return InputRecord(where, rid, None, f"invalid UTF-8 at byte {exc.start}")
+    except OSError as exc:  # a broken link, no permission
+        return InputRecord(where, rid, None, f"unreadable file: {exc.strerror or exc}")
     return InputRecord(where, rid, {"id": rid, "text": text})
 
 
-def _txt_dir(path: Path) -> Iterator[InputRecord]:
+def _txt_dir(path: Path, prefix: Optional[str]) -> Iterator[InputRecord]:
+    """Each .txt file under ``path``, its id the path below it (``prefix/`` first: the folder's
+    name when several inputs are read, so that two folders' story.txt stay two articles)."""
     for file in sorted(path.rglob("*.txt")):
+        if file.is_dir():  # a folder named x.txt; a broken link is reported by _txt_record
+            continue
         rel = str(file.relative_to(path))
-        yield _txt_record(file, rel, rel)
+        rid = rel if prefix is None else f"{prefix}/{rel}"
+        yield _txt_record(file, rid, rid)
 
 
 def read_records(inputs: Sequence[str], *, stdin: Optional[io.BufferedIOBase] = None) -> Iterator[InputRecord]:
-    """Records from each input in turn: JSONL (.jsonl/.json/-), CSV, Parquet, .txt or a directory."""
+    """Records from each input in turn: JSONL (.jsonl/.json/-), CSV, Parquet, .txt or a directory.
+
+    A record's place (``where``) starts with its input's file name, or with the path as given when
+    two inputs share a file name (``A/news.jsonl``, ``B/news.jsonl``): a resumed run matches records
+    by place, so two inputs must never share one.
+    """
+    names = _input_names(inputs)
     for spec in inputs:
+        name = names.get(spec, spec)
         if spec == "-":
             yield from _jsonl(stdin or sys.stdin.buffer, "stdin")
             continue
         path = Path(spec)
         if path.is_dir():
-            yield from _txt_dir(path)
+            yield from _txt_dir(path, name if len(inputs) > 1 else None)
         elif not path.exists():
             raise FileNotFoundError(f"input {spec} does not exist")
         elif path.suffix == ".txt":
-            yield _txt_record(path, path.name, path.stem)
+            yield _txt_record(path, name, path.stem)
         elif path.suffix == ".csv":
             with open(path, "rb") as f:
-                yield from _csv(f, path.name)
+                yield from _csv(f, name)
         elif path.suffix == ".parquet":
-            yield from _parquet(path)
+            yield from _parquet(path, name)
         elif path.suffix in (".jsonl", ".json", ".ndjson"):
             with open(path, "rb") as f:
-                yield from _jsonl(f, path.name)
+                yield from _jsonl(f, name)
         else:
             raise ValueError(f"input {spec}: unknown format {path.suffix!r}; use .jsonl, .csv, .parquet, .txt, a directory of .txt files, or - for JSONL on stdin")
+
+
+def _input_names(inputs: Sequence[str]) -> dict[str, str]:
+    """Each input's name in record places: its file name, or the path as given where two share one.
+
+    >>> _input_names(["A/news.jsonl", "B/news.jsonl", "C/other.csv"])
+    {'A/news.jsonl': 'A/news.jsonl', 'B/news.jsonl': 'B/news.jsonl', 'C/other.csv': 'other.csv'}
+    """
+    base = {spec: Path(spec).name for spec in inputs if spec != "-"}
+    counts: dict[str, int] = {}
+    for b in base.values():
+        counts[b] = counts.get(b, 0) + 1
+    return {spec: spec if counts[b] > 1 else b for spec, b in base.items()}
 
 
 # -- validating ----------------------------------------------------------------------------------
@@ -181,18 +226,26 @@ def to_article(rec: InputRecord, fields: Fields) -> tuple[Optional[Article], Opt
     f = rec.fields or {}
     rid = f.get(fields.id)
     rid = rec.where if rid is None or rid == "" else str(rid)
+    if unicode_problem(rid):  # the id is written to every output: it must be valid Unicode
+        return None, f"field {fields.id!r} {unicode_problem(rid)}", rec.where
     text = f.get(fields.text)
     if fields.text not in f:
         return None, f"missing field {fields.text!r} (fields present: {', '.join(sorted(map(str, f))) or 'none'})", rid
     if not isinstance(text, str):
-        return None, f"field {fields.text!r} is {type(text).__name__}, not a string", rid
+        kind = "null" if text is None else type(text).__name__
+        return None, f"field {fields.text!r} is {kind}, not a string", rid
     if not text.strip():
         return None, f"field {fields.text!r} is empty", rid
     if len(text) > MAX_ARTICLE_CHARS:
         return None, f"text is {len(text):,} characters, over the {MAX_ARTICLE_CHARS:,} limit", rid
     title, date = f.get(fields.title), f.get(fields.date)
-    return Article(text, rid, title if isinstance(title, str) else None,
-                   str(date) if date not in (None, "") else None), None, rid
+    title = title if isinstance(title, str) else None
+    # A missing value read from CSV or Parquet by pandas-style tools arrives as NaN, not None.
+    date = None if date in (None, "") or (isinstance(date, float) and date != date) else str(date)
+    for name, value in ((fields.text, text), (fields.title, title), (fields.date, date)):
+        if value is not None and unicode_problem(value):
+            return None, f"field {name!r} {unicode_problem(value)}", rid
+    return Article(text, rid, title, date), None, rid
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -262,6 +315,10 @@ class _Sink:
                 self._writer.writeheader()
         self._writer.writerow(flat)
 
+    def push(self) -> None:
+        """Hand the rows written so far to the OS (no fsync: that is flush's job)."""
+        self.f.flush()
+
     def flush(self) -> None:
         self.f.flush()
         if self.path is not None:
@@ -285,11 +342,16 @@ class _ParquetSink:
     def write(self, row):
         self.inner.write(row)
 
+    def push(self):
+        self.inner.push()
+
     def flush(self):
         self.inner.flush()
 
-    def close(self):
+    def close(self, complete: bool = True):
         self.inner.close()
+        if not complete:  # an interrupted run keeps its spool, for --resume
+            return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -304,6 +366,39 @@ class _ParquetSink:
 
 def _spool_path(path: Path) -> Path:
     return path.with_name(path.name + ".partial.jsonl")
+
+
+def _restore_spool(path: Path) -> None:
+    """Resuming a finished Parquet output: its rows go back into the spool, so that a resumed
+    run knows them (and keeps them) instead of scoring everything again."""
+    spool = _spool_path(path)
+    if spool.exists() or not path.exists():
+        return
+    import pyarrow.parquet as pq
+
+    with replacing(spool) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+            for row in batch.to_pylist():
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _keep_rows_of(path: Path, fmt: str, ids: Collection[str]) -> None:
+    """Drop the sentence rows of articles a resumed run does not have (an interrupted run can
+    write an article's sentences and die before its output row): they are scored again."""
+    if not path.exists():
+        return
+    _drop_torn_tail(path)
+    with replacing(path) as tmp, open(path, encoding="utf-8", newline="") as src, \
+            open(tmp, "w", encoding="utf-8", newline="") as dst:
+        if fmt == "csv":
+            reader = csv.DictReader(src)
+            if reader.fieldnames is None:
+                return
+            writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
+            writer.writeheader()
+            writer.writerows(row for row in reader if row.get("id") in ids)
+        else:
+            dst.writelines(line for line in src if line.strip() and str(json.loads(line).get("id")) in ids)
 
 
 def _drop_torn_tail(path: Path) -> None:
@@ -342,6 +437,19 @@ def _done(path: Optional[Path], fmt: str) -> tuple[set[str], set[str]]:
             ids.add(str(row.get("id")))
             wheres.add(str(row.get("where")))
     return ids, wheres
+
+
+def _check_distinct(inputs: Sequence[str], outputs: dict[str, Optional[Path]]) -> None:
+    """Refuse an output that is an input (opening it for writing would empty it before it is read)
+    or another output (two writers would interleave their lines)."""
+    seen: dict[str, str] = {os.path.realpath(spec): f"input {spec}" for spec in inputs if spec != "-"}
+    for role, path in outputs.items():
+        if path is None:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise ValueError(f"the {role} {path} is also the {seen[key]}; write it to another file")
+        seen[key] = f"{role} {path}"
 
 
 def _format(path: Optional[Path]) -> str:
@@ -408,13 +516,15 @@ def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Coll
         if error is None and rid in seen:
             error = f"duplicate id {rid!r}: an earlier record has it"
             rid = f"{rid}@{rec.where}"
-        seen.add(rid)
+        if error is None:  # a failed record does not take its id from a later, good one
+            seen.add(rid)
         yield Checked(rec.where, rid, article if error is None else None, error)
 
 
 _ERROR_KINDS = (("invalid UTF-8", "invalid UTF-8"), ("invalid JSON", "invalid JSON"), ("expected a JSON object", "not an object"),
                 ("unreadable CSV", "unreadable CSV"), ("missing field", "missing text"), ("not a string", "text not a string"),
-                ("is empty", "empty text"), ("characters, over the", "text too long"), ("duplicate id", "duplicate id"))
+                ("is empty", "empty text"), ("characters, over the", "text too long"), ("duplicate id", "duplicate id"),
+                ("unpaired surrogate", "invalid Unicode"))
 
 
 def error_kind(reason: str) -> str:
@@ -435,12 +545,19 @@ class _Run:
         self.done_ids: set[str] = set()
         self.done_where: set[str] = set()
         if resume and out_path is not None:
+            for path in (out_path, sent_path):
+                if path is not None and _format(path) == "parquet":
+                    _restore_spool(path)
             spool = _spool_path(out_path) if fmt == "parquet" else out_path
             for path, f in ((spool, "jsonl" if fmt == "parquet" else fmt), (err_path, "jsonl")):
                 ids, wheres = _done(path, f)
                 self.done_where |= wheres
                 if path is spool:
                     self.done_ids |= ids
+            if sent_path is not None:
+                sent_fmt = _format(sent_path)
+                _keep_rows_of(_spool_path(sent_path) if sent_fmt == "parquet" else sent_path,
+                              "jsonl" if sent_fmt == "parquet" else sent_fmt, self.done_ids)
         self.stderr = stderr
         self.sink = _open_sink(out_path, fmt, resume, stdout)
         self.err_sink = _Sink(err_path, "jsonl", resume, stderr) if err_path else None
@@ -465,25 +582,33 @@ class _Run:
         self.progress.update(s)
 
     def write(self, row: dict[str, Any], sentences: Iterable[dict[str, Any]], n_sentences: int) -> None:
-        self.sink.write(row)
+        # An article's sentences reach the file before its output row: a run killed in between
+        # leaves sentences without a row (which resume drops), never a row without its sentences.
         if self.sent_sink is not None:
             for r in sentences:
                 self.sent_sink.write(r)
+            self.sent_sink.push()
+        self.sink.write(row)
         s = self.summary
         s.articles += 1
         s.sentences += n_sentences
         s.seconds = time.time() - self.t0
         self.progress.update(s)
         if s.articles % 64 == 0:
-            for sink in (self.sink, self.err_sink, self.sent_sink):
+            for sink in (self.sent_sink, self.err_sink, self.sink):  # sentences on disk first, as above
                 if sink is not None:
                     sink.flush()
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
+        """Flush and close every file; a Parquet output is only written when ``complete``."""
         self.summary.seconds = time.time() - self.t0
         self.progress.close(self.summary)
-        for sink in (self.sink, self.err_sink, self.sent_sink):
-            if sink is not None:
+        for sink in (self.sent_sink, self.err_sink, self.sink):
+            if sink is None:
+                continue
+            if isinstance(sink, _ParquetSink):
+                sink.close(complete)
+            else:
                 sink.close()
 
 
@@ -518,9 +643,18 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
     fmt = _format(out_path)
     err_path = Path(errors) if errors else (out_path.with_name(out_path.name + ".errors.jsonl") if out_path else None)
     sent_path = Path(sentences) if sentences else None
+    _check_distinct(inputs, {"output": out_path, "errors file": err_path, "sentences file": sent_path})
     for p in (out_path, sent_path):
         if p is not None and p.exists() and not (force or resume):
             raise FileExistsError(f"{p} exists; pass --force to overwrite or --resume to continue that run")
+        if p is not None and _format(p) == "parquet":
+            if _spool_path(p).exists() and not (force or resume):
+                raise FileExistsError(f"{_spool_path(p)} holds the rows of an interrupted run; pass --resume to "
+                                      "continue it or --force to start over")
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError as exc:
+                raise ImportError(f"writing {p} needs pyarrow: pip install 'stance[io]'") from exc
     if resume and out_path is None:
         raise ValueError("--resume needs an output file (-o)")
     ray_started = False
@@ -536,14 +670,16 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
 
     try:
         run = _Run(out_path, fmt, err_path, sent_path, resume, stdout, stderr, progress, inputs)
+        complete = False
         try:
             if engine == "ray":
                 _run_ray(run, scorer, inputs, fields, batch_size, sentences=sent_path is not None, backend=backend,
                          threads=threads, workers=workers)
             else:
                 _run_local(run, scorer, inputs, fields, batch_size, stdin=stdin)
+            complete = True
         finally:
-            run.close()
+            run.close(complete)
     finally:
         if ray_started:
             disconnect()

@@ -10,7 +10,9 @@ from typing import Optional, Sequence
 
 from .backends import BACKENDS
 
-EXIT_OK, EXIT_RECORD_ERRORS, EXIT_USAGE = 0, 1, 2
+# 1 means "finished, some records were bad" (they are in the errors file): a pipeline must be
+# able to tell that from a run that did not finish (3, or 130 after Ctrl-C).
+EXIT_OK, EXIT_RECORD_ERRORS, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,8 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
     sc.add_argument("--model", help="model directory (default: the shipped model)")
     sc.add_argument("--backend", choices=BACKENDS, default="auto")
-    sc.add_argument("--threads", type=int, help="CPU threads for the model")
-    sc.add_argument("--batch-size", type=int, default=64, help="sentences per model batch")
+    sc.add_argument("--threads", type=_positive, help="CPU threads for the model")
+    sc.add_argument("--batch-size", type=_positive, default=64, help="sentences per model batch")
     sc.add_argument("--id-field", default="id")
     sc.add_argument("--text-field", default="text")
     sc.add_argument("--title-field", default="title")
@@ -107,6 +109,13 @@ class _LinePrinter:
         return False
 
 
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {value}")
+    return n
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "timeline":
@@ -129,6 +138,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (FileExistsError, FileNotFoundError, ValueError, ImportError, ConnectionError) as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        again = "run the same command with --resume to continue" if args.output not in (None, "-") else "nothing was saved"
+        print(f"\nstance: interrupted; the rows written so far are kept: {again}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not a bad record: say so, keep the traceback for the report
+        import traceback
+
+        traceback.print_exc()
+        again = "; the rows written so far are kept (--resume continues)" if args.output not in (None, "-") else ""
+        print(f"stance: crashed ({type(exc).__name__}: {exc}){again}. Please report it with the traceback above",
+              file=sys.stderr)
+        return EXIT_CRASH
     if not args.quiet:
         sys.stdout.flush()  # rows first: in a shared pipe or log the summary comes after them
         print(f"stance: {summary.line()}", file=sys.stderr)

@@ -8,6 +8,7 @@ metrics. Loading checks all of it and fails loudly rather than guessing.
 from __future__ import annotations
 
 import json
+import math
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,9 +98,29 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
             "Upgrade stance or retrain the model")
     if sorted(meta["labels"]) != sorted(LABELS):
         raise ModelDirError(f"{path} has labels {meta['labels']}; expected the three labels {list(LABELS)}")
-    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    _check_values(path, meta)
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelDirError(f"{path / 'config.json'} is not valid JSON: {exc}") from exc
+    longest = config.get("max_position_embeddings")
+    if isinstance(longest, int) and meta["max_length"] > longest:
+        raise ModelDirError(f"{path / METADATA_FILE}: max_length {meta['max_length']} is over the encoder's "
+                            f"{longest} positions (config.json max_position_embeddings)")
     id2label = {int(k): v for k, v in config.get("id2label", {}).items()}
     if [id2label.get(i) for i in range(len(LABELS))] != list(meta["labels"]):
         raise ModelDirError(f"{path}: config.json id2label {id2label} disagrees with stance.json labels {meta['labels']}")
     pooling_of(meta)  # refuses a pooling this stance cannot run, whatever the backend
     return meta
+
+
+def _check_values(path: Path, meta: dict[str, Any]) -> None:
+    """The numbers every backend relies on: a temperature of 0 would give NaN probabilities and a
+    negative one would invert them, silently."""
+    t, n = meta["temperature"], meta["max_length"]
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+        raise ModelDirError(f"{path / METADATA_FILE}: temperature {t!r} must be a positive number "
+                            "(training/train.py fits it on the dev split)")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ModelDirError(f"{path / METADATA_FILE}: max_length {n!r} must be a whole number of tokens >= 2")
+

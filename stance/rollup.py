@@ -12,7 +12,7 @@ dev stories (train stories as a second opinion), never on the test stories.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 from .results import SentenceScore
 
@@ -93,16 +93,27 @@ def article_label(score: float, directions: Sequence[float], relevances: Sequenc
     return "mixed" if total > 0 and min(warm, cool) > 0.5 else "neutral"
 
 
-def evidence(sentences: Sequence[SentenceScore]) -> tuple[SentenceScore, ...]:
+def evidence(sentences: Sequence[SentenceScore], label: Optional[str] = None) -> tuple[SentenceScore, ...]:
     """The sentences that weigh most each way (cooling first, then warming), duplicates skipped,
-    among those the model gives their side at least ``EVIDENCE_MIN_PROB``."""
+    among those the model gives their side at least ``EVIDENCE_MIN_PROB``. ``label``: the roll-up's
+    label; a warming or cooling verdict always shows at least its strongest sentence, sure or not.
+
+    >>> from stance.results import SentenceScore
+    >>> s = SentenceScore("Beijing courts Seoul.", 0, 21, {"warming": .7, "cooling": .2, "neutral": .1}, .5, "warming")
+    >>> len(evidence([s])), len(evidence([s], label="warming"))
+    (0, 1)
+    """
     def weight(s: SentenceScore) -> float:
         return s.score * relevance(s.probs["neutral"])
 
     def sure(s: SentenceScore) -> bool:
         return s.probs["warming" if s.score > 0 else "cooling"] >= EVIDENCE_MIN_PROB
 
-    counted = [s for s in sentences if not s.duplicate and sure(s)]
+    counted = [s for s in sentences if not s.duplicate]
     cooling = sorted((s for s in counted if weight(s) <= -EVIDENCE_MIN_WEIGHT), key=weight)
     warming = sorted((s for s in counted if weight(s) >= EVIDENCE_MIN_WEIGHT), key=weight, reverse=True)
-    return tuple(cooling[:EVIDENCE_PER_SIDE] + warming[:EVIDENCE_PER_SIDE])
+    shown = []
+    for side, ranked in (("cooling", cooling), ("warming", warming)):
+        picked = [s for s in ranked if sure(s)][:EVIDENCE_PER_SIDE]
+        shown += picked or ranked[:1 if label == side else 0]
+    return tuple(shown)

@@ -55,8 +55,28 @@ class Article:
 ArticleLike = Union[str, Article, Mapping[str, Any]]
 
 
+def unicode_problem(text: str) -> Optional[str]:
+    """Why ``text`` cannot be encoded as UTF-8 (an unpaired surrogate, as a broken JSON ``\\ud800``
+    escape yields), or None. The tokenizer and every output file need valid Unicode.
+
+    >>> unicode_problem("Ties \\ud800 soured.")
+    'holds an unpaired surrogate (U+D800) at character 5, not valid Unicode (often a broken \\\\u escape in JSON); repair or drop it'
+    """
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"holds an unpaired surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}, not valid "
+                "Unicode (often a broken \\u escape in JSON); repair or drop it")
+    return None
+
+
 def _check_text(text: object, what: str) -> str:
     if isinstance(text, str):
+        problem = unicode_problem(text)
+        if problem:
+            raise ValueError(f"{what} {problem}")
         return text
     if isinstance(text, (bytes, bytearray)):
         raise TypeError(f"{what} is bytes; decode it first, e.g. data.decode('utf-8')")
@@ -66,26 +86,45 @@ def _check_text(text: object, what: str) -> str:
 
 
 def _optional_str(value: object, what: str) -> Optional[str]:
-    if value is None or isinstance(value, str):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _check_text(value, what)
     raise TypeError(f"{what} must be a str or None, not {type(value).__name__}")
 
 
+def _article(text: object, rid: object, title: object, date: object, name: str) -> Article:
+    # An id may be any scalar (a row number, say); it is kept as its str, as the batch command does.
+    rid = None if rid is None else _check_text(str(rid), f"{name}: id")
+    return Article(_check_text(text, f"{name}: text"), rid, _optional_str(title, f"{name}: title"),
+                   _optional_str(date, f"{name}: date"))
+
+
 def as_article(item: ArticleLike, index: int = 0) -> Article:
-    """Normalise a str / dict / Article into an Article, with a TypeError naming the record."""
+    """Normalise a str / dict / Article into an Article, with a TypeError or ValueError naming the record."""
     if isinstance(item, Article):
-        return Article(_check_text(item.text, f"article {item.id or index}: text"), item.id, item.title, item.date)
+        return _article(item.text, item.id, item.title, item.date, f"article {item.id if item.id is not None else index}")
     if isinstance(item, str):
-        return Article(item)
+        return Article(_check_text(item, f"article {index}: text"))
     if isinstance(item, Mapping):
         rid = item.get("id")
         name = f"article {rid if rid is not None else index}"
-        return Article(_check_text(item.get("text"), f"{name}: field 'text'"),
-                       None if rid is None else str(rid),
-                       _optional_str(item.get("title"), f"{name}: field 'title'"),
-                       _optional_str(item.get("date"), f"{name}: field 'date'"))
+        if "text" not in item:
+            raise TypeError(f"{name} has no field 'text' (fields: {', '.join(map(str, item)) or 'none'})")
+        return _article(item["text"], rid, item.get("title"), item.get("date"), name)
     raise TypeError(f"article {index} must be a str, a dict with a 'text' field, or stance.Article; "
                     f"got {type(item).__name__}")
+
+
+def _not_one_str(texts: object, what: str) -> None:
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"{what} takes a list of texts, not one {type(texts).__name__}; wrap it: [text]")
+
+
+def _check_batch_size(batch_size: object) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r}: give a whole number >= 1 (default {DEFAULT_BATCH_SIZE})")
+    return batch_size
 
 
 def _dedupe_key(text: str) -> str:
@@ -145,6 +184,9 @@ class Scorer:
 
         Texts are sorted by length so each batch pads little; rows come back in input order.
         """
+        _not_one_str(texts, "predict_proba")
+        _check_batch_size(batch_size)
+        texts = [_check_text(t, f"text {i}") for i, t in enumerate(texts)]
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         # A call with fewer than `workers` batches is cut finer, so that no worker sits idle.
@@ -156,6 +198,7 @@ class Scorer:
 
     def score_sentences(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[SentenceScore]:
         """Score each text as one sentence (no segmentation). Offsets are 0..len(text)."""
+        _not_one_str(texts, "score_sentences")
         texts = [_check_text(t, f"sentence {i}") for i, t in enumerate(texts)]
         probs = self.predict_proba(texts, batch_size=batch_size)
         return [_sentence(Span(t, 0, len(t)), p) for t, p in zip(texts, probs)]
@@ -164,15 +207,19 @@ class Scorer:
     def score_article(self, text: str, *, title: Optional[str] = None, date: Optional[str] = None,
                       id: Optional[str] = None) -> ArticleScore:
         """Segment, score and roll up one article."""
-        return next(self.pipe([Article(_check_text(text, "text"), id, _optional_str(title, "title"),
-                                       _optional_str(date, "date"))]))
+        return next(self.pipe([_article(text, id, title, date, "article")]))
 
     def pipe(self, articles: Iterable[ArticleLike], *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ArticleScore]:
         """Stream ArticleScores in input order, batching sentences across articles.
 
         Articles are read lazily: at most about ``batch_size * SORT_WINDOW_BATCHES`` sentences
         (plus one article) are held at a time, so an endless stream scores in bounded memory.
+        A bad item (no text, not a str, invalid Unicode) raises TypeError or ValueError naming it,
+        after every article before it has been yielded; to skip and log bad records instead,
+        use :func:`stance.score_files` or ``stance score``.
         """
+        _not_one_str(articles, "pipe")
+        _check_batch_size(batch_size)
         for group in group_articles(articles, batch_size):
             yield from self._score_pending(group, batch_size)
 
@@ -200,7 +247,12 @@ def group_articles(articles: Iterable[ArticleLike], batch_size: int = DEFAULT_BA
     pending: list[tuple[Article, list[Span]]] = []
     n_sentences = 0
     for index, item in enumerate(articles):
-        article = as_article(item, index)
+        try:
+            article = as_article(item, index)
+        except (TypeError, ValueError):
+            if pending:  # the articles before a bad one are still scored and yielded
+                yield pending
+            raise
         spans = split_sentences(article.text)
         pending.append((article, spans))
         n_sentences += len(spans)
@@ -298,7 +350,7 @@ class _Plan:
             sentences.append(_sentence(span, p, acts, pairs, duplicate, clauses))
         score, label, conf = _rollup(sentences)
         return ArticleScore(id=self.article.id, score=score, label=label, confidence=conf,
-                            sentences=tuple(sentences), evidence=rollup.evidence(sentences),
+                            sentences=tuple(sentences), evidence=rollup.evidence(sentences, label),
                             dyads=_dyads(sentences, self.main), title=self.article.title, date=self.article.date,
                             main_pair=self.main)
 
@@ -341,7 +393,7 @@ def _dyads(sentences: Sequence[SentenceScore], main: Optional[tuple[str, str]]) 
     for pair, members in by_pair.items():
         score, label, conf = _rollup(members)
         dyads.append(DyadScore(pair, score, label, conf, sum(not s.duplicate for s in members),
-                               rollup.evidence(members)))
+                               rollup.evidence(members, label)))
     dyads.sort(key=lambda d: (d.pair != main, -d.n_sentences, d.pair))
     return tuple(dyads)
 

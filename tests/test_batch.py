@@ -42,16 +42,19 @@ def test_every_bad_record_kind_is_reported_and_nothing_is_lost(tiny_scorer, tmp_
         {"id": "ok1", "text": GOOD},
         [1, 2],
         {"id": "ok2", "text": GOOD, "date": "2014-07-30", "title": "Chill"},
+        b'{"id": "surrogate", "text": "China \\ud800 met Japan."}\n',  # valid JSON, invalid Unicode
+        b'{"id": "\\udc00", "text": "China met Japan."}\n',           # an id no output file could hold
     ]
     inp = write_jsonl(tmp_path / "in.jsonl", rows)
     out = tmp_path / "out.jsonl"
     s = score_files(tiny_scorer, [str(inp)], str(out), progress=False)
     good, bad = read_jsonl(out), read_jsonl(tmp_path / "out.jsonl.errors.jsonl")
     assert [r["id"] for r in good] == ["ok1", "ok2"]
-    assert len(good) + len(bad) == len(rows) and s.errors == len(bad) == 8
+    assert len(good) + len(bad) == len(rows) and s.errors == len(bad) == 10
     reasons = " | ".join(f"{r['where']}: {r['error']}" for r in bad)
     for expected in ("in.jsonl:2: invalid JSON", "missing field 'text'", "is int, not a string", "is empty",
-                     "over the 1,000,000 limit", "invalid UTF-8", "duplicate id 'ok1'", "expected a JSON object"):
+                     "over the 1,000,000 limit", "invalid UTF-8", "duplicate id 'ok1'", "expected a JSON object",
+                     "field 'text' holds an unpaired surrogate (U+D800)", "in.jsonl:12: field 'id' holds an unpaired"):
         assert expected in reasons
     assert good[1]["date"] == "2014-07-30" and good[1]["main_pair"] == "CHN-PRK"
 
@@ -171,3 +174,108 @@ def test_sentence_rows_carry_the_clauses_of_multi_state_sentences(tiny_scorer, t
     for c in first["clauses"]:
         assert text[c["start"]:c["end"]] == c["text"] and -1 <= c["score"] <= 1
     assert second["clauses"] == []
+
+
+# -- found by a review of the batch command (2026-12-04) ------------------------------------------
+def test_an_output_that_is_an_input_or_another_output_is_refused(tiny_scorer, tmp_path):
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    before = inp.read_bytes()
+    with pytest.raises(ValueError, match="is also the input"):
+        score_files(tiny_scorer, [str(inp)], str(inp), force=True, progress=False)
+    assert inp.read_bytes() == before  # opening it for writing would have emptied it
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(ValueError, match="sentences file .* is also the output"):
+        score_files(tiny_scorer, [str(inp)], str(out), sentences=str(out), progress=False)
+    assert not out.exists()
+
+
+def test_two_inputs_with_one_file_name_are_kept_apart(tiny_scorer, tmp_path):
+    (tmp_path / "A").mkdir(), (tmp_path / "B").mkdir()
+    a = write_jsonl(tmp_path / "A" / "news.jsonl", [{"id": f"a{i}", "text": GOOD} for i in range(3)])
+    b = write_jsonl(tmp_path / "B" / "news.jsonl", [{"id": f"b{i}", "text": GOOD} for i in range(3)])
+    out = tmp_path / "out.jsonl"
+    score_files(tiny_scorer, [str(a)], str(out), progress=False)
+    s = score_files(tiny_scorer, [str(a), str(b)], str(out), resume=True, progress=False)
+    assert s.articles == 3 and sorted(r["id"] for r in read_jsonl(out)) == ["a0", "a1", "a2", "b0", "b1", "b2"]
+    for d in ("D1", "D2"):  # two folders, each with a story.txt: two articles
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "story.txt").write_text(GOOD)
+    score_files(tiny_scorer, [str(tmp_path / "D1"), str(tmp_path / "D2")], str(tmp_path / "t.jsonl"), progress=False)
+    assert [r["id"] for r in read_jsonl(tmp_path / "t.jsonl")] == ["D1/story.txt", "D2/story.txt"]
+
+
+def test_one_bad_csv_row_costs_that_row_only(tiny_scorer, tmp_path):
+    long_text = (GOOD + " ") * 4000  # ~270,000 characters: over csv's default field limit
+    body = (f'id,text\nu1,"{GOOD}"\nu2,"caf\xe9 {GOOD}"\nu3,"{long_text}"\nu4,"{GOOD}"\n').encode("latin-1")
+    (tmp_path / "in.csv").write_bytes(b"\xef\xbb\xbf" + body)  # with a byte-order mark, as Excel writes
+    out = tmp_path / "out.jsonl"
+    s = score_files(tiny_scorer, [str(tmp_path / "in.csv")], str(out), progress=False)
+    errors = read_jsonl(tmp_path / "out.jsonl.errors.jsonl")
+    assert [r["id"] for r in read_jsonl(out)] == ["u1", "u3", "u4"] and s.errors == 1
+    assert errors[0]["where"] == "in.csv:3" and "invalid UTF-8 (byte 0xE9) in column 'text'" in errors[0]["error"]
+
+
+def test_records_that_used_to_stop_the_run(tiny_scorer, tmp_path):
+    rows = [b"\xef\xbb\xbf" + (json.dumps({"id": "bom", "text": GOOD}) + "\n").encode(),
+            ("[" * 100_000 + "\n").encode(),                      # nested too deeply for json
+            {"id": "x", "text": ""}, {"id": "x", "text": GOOD}]   # a failed record keeps no id
+    inp = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    score_files(tiny_scorer, [str(inp)], str(out), progress=False)
+    assert [r["id"] for r in read_jsonl(out)] == ["bom", "x"]
+    assert "nested too deeply" in read_jsonl(tmp_path / "out.jsonl.errors.jsonl")[0]["error"]
+    d = tmp_path / "txt"
+    (d / "folder.txt").mkdir(parents=True)
+    (d / "ok.txt").write_text(GOOD)
+    (d / "gone.txt").symlink_to(d / "nowhere")
+    s = score_files(tiny_scorer, [str(d)], str(tmp_path / "t.jsonl"), progress=False)
+    assert [r["id"] for r in read_jsonl(tmp_path / "t.jsonl")] == ["ok.txt"] and s.errors == 1
+    assert "unreadable file" in read_jsonl(tmp_path / "t.jsonl.errors.jsonl")[0]["error"]
+
+
+def test_resume_drops_sentences_of_articles_without_a_row(tiny_scorer, tmp_path):
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": str(i), "text": GOOD} for i in range(6)])
+    out, sent = tmp_path / "out.jsonl", tmp_path / "s.jsonl"
+    score_files(tiny_scorer, [str(inp)], str(out), sentences=str(sent), progress=False)
+    per_article = len(read_jsonl(sent)) // 6
+    rows = out.read_text().splitlines(keepends=True)
+    out.write_text("".join(rows[:3]))  # killed after article 5's sentences but before rows 3-5
+    s = score_files(tiny_scorer, [str(inp)], str(out), sentences=str(sent), resume=True, progress=False)
+    ids = [r["id"] for r in read_jsonl(sent)]
+    assert s.skipped == 3 and len(ids) == 6 * per_article
+    assert sorted(set(ids)) == [str(i) for i in range(6)] and all(ids.count(str(i)) == per_article for i in range(6))
+
+
+def test_an_interrupted_parquet_run_keeps_its_spool_and_resumes(tiny_scorer, tmp_path, monkeypatch):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import stance.batch as b
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": str(i), "text": GOOD} for i in range(8)])
+    out = tmp_path / "out.parquet"
+    real_write, calls = b._Run.write, []
+
+    def dies_after_five(self, *a, **k):
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        calls.append(1)
+        real_write(self, *a, **k)
+
+    monkeypatch.setattr(b._Run, "write", dies_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        score_files(tiny_scorer, [str(inp)], str(out), progress=False)
+    monkeypatch.setattr(b._Run, "write", real_write)
+    assert not out.exists() and len(read_jsonl(tmp_path / "out.parquet.partial.jsonl")) == 5
+    with pytest.raises(FileExistsError, match="interrupted run"):
+        score_files(tiny_scorer, [str(inp)], str(out), progress=False)
+    s = score_files(tiny_scorer, [str(inp)], str(out), resume=True, progress=False)
+    assert s.skipped == 5 and s.articles == 3
+    assert sorted(pq.read_table(out).column("id").to_pylist(), key=int) == [str(i) for i in range(8)]
+    again = score_files(tiny_scorer, [str(inp)], str(out), resume=True, progress=False)  # a finished run
+    assert again.articles == 0 and again.skipped == 8 and pq.read_table(out).num_rows == 8
+
+
+def test_cli_exit_codes_tell_bad_records_from_usage(tiny_model_dir, tmp_path):
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    r = subprocess.run([sys.executable, "-m", "stance", "score", str(inp), "--model", str(tiny_model_dir),
+                        "--backend", "torch", "--batch-size", "0"], capture_output=True, text=True)
+    assert r.returncode == 2 and "must be a whole number >= 1" in r.stderr

@@ -90,3 +90,46 @@ def test_replacing_keeps_the_old_file_when_writing_fails(tmp_path):
             raise OSError("disk full")
     assert target.read_text() == "{}"
     assert [p.name for p in tmp_path.iterdir()] == ["stance.json"]
+
+
+@pytest.mark.parametrize("value", [0, -1.0, "hot", None, float("inf"), True])
+def test_a_temperature_that_would_break_the_probabilities_is_refused(model_copy, value):
+    # 0 gave NaN probabilities and -1 inverted them, silently.
+    meta = read_json_file(model_copy / "stance.json")
+    meta["temperature"] = value
+    (model_copy / "stance.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelDirError, match="temperature"):
+        stance.load(model_copy, backend="torch")
+
+
+@pytest.mark.parametrize("value,msg", [(100_000, "max_position_embeddings"), (1.5, "whole number"), ("128", "whole number")])
+def test_max_length_must_fit_the_encoder(model_copy, value, msg):
+    meta = read_json_file(model_copy / "stance.json")
+    meta["max_length"] = value
+    (model_copy / "stance.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelDirError, match=msg):
+        read_metadata(model_copy)
+
+
+@pytest.mark.parametrize("victim,content", [("config.json", "nope"), ("tokenizer.json", "{}")])
+def test_damaged_files_are_model_dir_errors_naming_the_file(model_copy, victim, content):
+    (model_copy / victim).write_text(content)
+    with pytest.raises(ModelDirError, match=victim):
+        stance.load(model_copy, backend="torch")
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, "2", True])
+def test_threads_must_be_a_positive_whole_number(tiny_model_dir, threads):
+    with pytest.raises(ValueError, match="threads"):
+        stance.load(tiny_model_dir, backend="torch", threads=threads)
+
+
+def read_json_file(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_damaged_onnx_file_is_a_model_dir_error_with_the_remedy(model_copy):
+    pytest.importorskip("onnxruntime")
+    (model_copy / "model.onnx").write_bytes(b"not a protobuf")
+    with pytest.raises(ModelDirError, match="model.onnx could not be loaded by ONNX Runtime.*export_onnx.py"):
+        stance.load(model_copy, backend="onnx-fp32")

@@ -57,3 +57,13 @@ def test_evidence_needs_the_model_sure_of_its_side():
     assert rollup.EVIDENCE_MIN_PROB > 0.7
     assert [e.text for e in rollup.evidence([unsure, sure])] == ["sure"]
     assert rollup.evidence([unsure, sent(0.05, 0.05)]) == ()
+
+
+def test_a_direction_always_shows_its_strongest_sentence():
+    # Beijing "increasingly courts Seoul" (P(warming) 0.74) is the CHN-KOR dyad's only warming
+    # sentence in the Korea Herald seed: a warming verdict with nothing behind it would be worse.
+    weak, weaker = sent(0.74, 0.2, text="courts"), sent(0.7, 0.1, text="weaker")
+    cool = sent(0.05, 0.9, text="cool")
+    assert [e.text for e in rollup.evidence([weaker, weak, cool], label="warming")] == ["cool", "courts"]
+    assert [e.text for e in rollup.evidence([weaker, weak, cool], label="cooling")] == ["cool"]
+    assert rollup.evidence([sent(0.1, 0.1)], label="warming") == ()  # nothing leaning: nothing shown

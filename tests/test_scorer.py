@@ -55,8 +55,45 @@ def test_bad_input_types(tiny_scorer, bad, msg):
 
 
 def test_bad_records_in_pipe_name_the_record(tiny_scorer):
-    with pytest.raises(TypeError, match="article 7: field 'text' is None"):
+    with pytest.raises(TypeError, match="article 7: text is None"):
         list(tiny_scorer.pipe([{"id": 7, "text": None}]))
+    with pytest.raises(TypeError, match="article 8 has no field 'text' \\(fields: id, body\\)"):
+        list(tiny_scorer.pipe([{"id": 8, "body": "x"}]))
+    with pytest.raises(TypeError, match="article 9: title must be a str or None, not int"):
+        list(tiny_scorer.pipe([stance.Article("China met Japan.", id="9", title=5)]))
+
+
+def test_invalid_unicode_is_refused_before_the_tokenizer(tiny_scorer):
+    # "\ud800" is what json.loads makes of a broken escape; the tokenizer would fail obscurely.
+    for call in (lambda: tiny_scorer.score_article("Ties \ud800 soured."),
+                 lambda: tiny_scorer.predict_proba(["fine", "Ties \ud800 soured."]),
+                 lambda: tiny_scorer.score_article("Ties soured.", title="\udc00")):
+        with pytest.raises(ValueError, match="unpaired surrogate"):
+            call()
+
+
+def test_a_bad_item_comes_after_every_result_before_it(tiny_scorer):
+    def stream():
+        yield from (f"China and Japan met on day {i}." for i in range(5))
+        yield {"id": "x1"}
+        yield "never read"
+
+    got = []
+    with pytest.raises(TypeError, match="article x1 has no field 'text'"):
+        for a in tiny_scorer.pipe(stream(), batch_size=64):  # all six in one group
+            got.append(a)
+    assert [a.sentences[0].text for a in got] == [f"China and Japan met on day {i}." for i in range(5)]
+
+
+def test_ids_are_strs_and_one_str_is_not_a_list(tiny_scorer):
+    assert tiny_scorer.score_article("China met Japan.", id=5).id == "5"
+    for call in (lambda: list(tiny_scorer.pipe("China met Japan.")), lambda: tiny_scorer.predict_proba("China"),
+                 lambda: tiny_scorer.score_sentences("China")):
+        with pytest.raises(TypeError, match="list of texts, not one str"):
+            call()
+    for bad in (0, -5, 2.5):
+        with pytest.raises(ValueError, match="batch_size"):
+            tiny_scorer.predict_proba(["a"], batch_size=bad)
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
