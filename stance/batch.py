@@ -500,15 +500,19 @@ _INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".parquet", ".txt")
 
 
 def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Collection[str] = frozenset(),
-                    done_ids: Collection[str] = frozenset(),
-                    stdin: Optional[io.BufferedIOBase] = None) -> Iterator[Checked]:
+                    done_ids: Collection[str] = frozenset(), stdin: Optional[io.BufferedIOBase] = None,
+                    present: Optional[set[str]] = None) -> Iterator[Checked]:
     """Every record of ``inputs`` in order, read, validated and checked for duplicate ids (the
     first record with an id wins; a later one is an error, its id made unique with its place).
 
-    ``done_where`` and ``done_ids``: positions and ids a resumed run already has.
+    ``done_where`` and ``done_ids``: positions and ids a resumed run already has. ``present``
+    collects which of the id, title and date fields some record holds (a misspelt one is in none).
     """
     seen: set[str] = set(done_ids)
+    optional = (fields.id, fields.title, fields.date)
     for rec in read_records(inputs, stdin=stdin):
+        if present is not None and rec.fields and len(present) < len(optional):
+            present.update(f for f in optional if rec.fields.get(f) not in (None, ""))
         if rec.where in done_where:
             yield Checked(rec.where, rec.id or rec.where, skipped=True)
             continue
@@ -565,6 +569,9 @@ class _Run:
         self.summary = BatchSummary()
         self.progress = Progress(progress, stderr, inputs)
         self.t0 = time.time()
+
+    def warn(self, message: str) -> None:
+        self.stderr.write(f"stance: warning: {message}\n")
 
     def skip(self, n: int = 1) -> None:
         self.summary.skipped += n
@@ -689,9 +696,11 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
 def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields, batch_size: int, *,
                stdin: Optional[io.BufferedIOBase]) -> None:
     wheres: dict[str, str] = {}
+    present: set[str] = set()
 
     def articles() -> Iterator[Article]:
-        for c in checked_records(inputs, fields, done_where=run.done_where, done_ids=run.done_ids, stdin=stdin):
+        for c in checked_records(inputs, fields, done_where=run.done_where, done_ids=run.done_ids, stdin=stdin,
+                                 present=present):
             if c.skipped:
                 run.skip()
             elif c.error is not None:
@@ -703,6 +712,12 @@ def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields,
     with_sentences = run.sent_sink is not None
     for a in scorer.pipe(articles(), batch_size=batch_size):
         run.write(output_row(a, wheres.pop(a.id, None)), sentence_rows(a) if with_sentences else (), len(a.sentences))
+    default = Fields()
+    for option, name, usual in (("--id-field", fields.id, default.id), ("--title-field", fields.title, default.title),
+                                ("--date-field", fields.date, default.date)):
+        if name != usual and name not in present and run.summary.articles:
+            run.warn(f"no record has a field {name!r} ({option}); misspelt? "
+                     + ("ids are the records' places" if option == "--id-field" else "it was left empty"))
 
 
 def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], fields: Fields,

@@ -151,8 +151,11 @@ def _as_list(value: Any) -> list:
     return list(value)
 
 
-def parse_articles(rows: Iterable[Mapping[str, Any]]) -> tuple[list[ScoredArticle], int]:
-    """(dated articles, number of rows without a date). A bad row raises ValueError naming it."""
+def parse_articles(rows: Iterable[Mapping[str, Any]],
+                   bad_dates: Optional[list[str]] = None) -> tuple[list[ScoredArticle], int]:
+    """(dated articles, number of rows without a usable date). A row whose date is not a date
+    (the input's own, passed through by ``stance score``) is left out like an undated one and
+    named in ``bad_dates``; any other bad row raises ValueError naming it (not a scored file)."""
     pd = _pandas()
     articles, undated = [], 0
     for n, row in enumerate(rows, 1):
@@ -172,8 +175,10 @@ def parse_articles(rows: Iterable[Mapping[str, Any]]) -> tuple[list[ScoredArticl
         except (ValueError, TypeError):
             stamp = pd.NaT
         if stamp is pd.NaT:
-            raise ValueError(f"{name}: date {date!r} is not a date; give ISO dates like 2024-06-30 "
-                             "(score with --date-field naming the input's date field)")
+            undated += 1
+            if bad_dates is not None:
+                bad_dates.append(f"{name}: date {date!r} is not a date")
+            continue
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
         parsed = {}
@@ -368,7 +373,8 @@ def build_timeline(rows: Rows, pairs: Sequence[str], freq: str = "M") -> "pd.Dat
     if code is None:
         raise ValueError(f"freq {freq!r}: use one of {', '.join(FREQS)} (W = weeks Monday to Sunday, M = months)")
     raw = load_rows(rows) if isinstance(rows, (str, Path)) else list(rows)
-    articles, undated = parse_articles(raw)
+    bad_dates: list[str] = []
+    articles, undated = parse_articles(raw, bad_dates)
     if not articles:
         raise ValueError(f"no dated rows ({undated} rows without a date): score with --date-field naming "
                          "the input's date field, e.g. `stance score voa.jsonl --date-field published -o scored.jsonl`")
@@ -401,7 +407,7 @@ def build_timeline(rows: Rows, pairs: Sequence[str], freq: str = "M") -> "pd.Dat
                 "evidence": _top_evidence([(a, p) for a, p, _ in members]),
             })
     df = pd.DataFrame(out, columns=COLUMNS)
-    df.attrs.update(undated=undated, articles_per_pair={p: counts[p] for p in wanted}, freq=code)
+    df.attrs.update(undated=undated, bad_dates=len(bad_dates), first_bad_date=bad_dates[0] if bad_dates else None, articles_per_pair={p: counts[p] for p in wanted}, freq=code)
     return df
 
 
@@ -443,7 +449,10 @@ def summary_lines(df: "pd.DataFrame") -> list[str]:
                      f"collapsed) over {len(g)} periods: {st.get('ok', 0)} ok, {st.get('sparse', 0)} sparse, "
                      f"{st.get('empty', 0)} empty")
     if df.attrs.get("undated"):
-        lines.append(f"{df.attrs['undated']} rows without a date were left out")
+        bad = df.attrs.get("bad_dates", 0)
+        lines.append(f"{df.attrs['undated']} rows without a date were left out"
+                     + (f" ({bad} with one that is not a date; first: {df.attrs['first_bad_date']}; give ISO dates "
+                        "like 2024-06-30)" if bad else ""))
     return lines
 
 

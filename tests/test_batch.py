@@ -279,3 +279,23 @@ def test_cli_exit_codes_tell_bad_records_from_usage(tiny_model_dir, tmp_path):
     r = subprocess.run([sys.executable, "-m", "stance", "score", str(inp), "--model", str(tiny_model_dir),
                         "--backend", "torch", "--batch-size", "0"], capture_output=True, text=True)
     assert r.returncode == 2 and "must be a whole number >= 1" in r.stderr
+
+
+def test_a_misspelt_field_option_is_warned_about(tiny_scorer, tmp_path):
+    import io
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD, "published": "2024-01-02"}])
+    err = io.StringIO()
+    score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), fields=b_fields(date="pubished"),
+                progress=False, stderr=err)
+    assert "no record has a field 'pubished' (--date-field); misspelt?" in err.getvalue()
+    err = io.StringIO()
+    score_files(tiny_scorer, [str(inp)], str(tmp_path / "o2.jsonl"), fields=b_fields(date="published"),
+                progress=False, stderr=err)
+    assert "warning" not in err.getvalue() and read_jsonl(tmp_path / "o2.jsonl")[0]["date"] == "2024-01-02"
+
+
+def b_fields(**kw):
+    from stance.batch import Fields
+
+    return Fields(**kw)

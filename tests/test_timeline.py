@@ -10,7 +10,7 @@ pd = pytest.importorskip("pandas")
 
 from stance.cli import main  # noqa: E402
 from stance.timeline import (  # noqa: E402
-    BOOTSTRAP_SAMPLES, MIN_ARTICLES, bootstrap_interval, build_timeline, duplicate_groups, normalize_pair,
+    BOOTSTRAP_SAMPLES, MIN_ARTICLES, bootstrap_interval, build_timeline, duplicate_groups, normalize_pair, summary_lines,
     weighted_mean)
 
 WIRE = ["China and North Korea agreed on Monday to reopen the Friendship Bridge to freight traffic for the first time since 2020.",
@@ -142,8 +142,11 @@ def test_bad_input_names_the_record_and_the_way_out(rows, tmp_path):
         build_timeline(rows, ["CHN-PRK"], freq="D")
     with pytest.raises(ValueError, match="two different ISO 3166"):
         normalize_pair("CHN")
-    with pytest.raises(ValueError, match=r"row 2 \(id 'b'\): date 'soon' is not a date"):
-        build_timeline([rows[0], {**rows[1], "date": "soon"}], ["CHN-PRK"])
+    # A date that is not one comes from the input data: that row is left out and named, the rest count.
+    df = build_timeline([rows[0], {**rows[1], "date": "soon"}], ["CHN-PRK"])
+    assert df.attrs["bad_dates"] == 1 and df.attrs["first_bad_date"] == "row 2 (id 'b'): date 'soon' is not a date"
+    assert int(df["n_articles"].sum()) == 1
+    assert "1 with one that is not a date; first: row 2 (id 'b')" in " ".join(summary_lines(df))
     old = {**rows[0], "pairs": {"CHN-PRK": {"score": 0.1, "label": "x", "n": 1}}}
     with pytest.raises(ValueError, match="no 'confidence'.*older stance.*score it again"):
         build_timeline([old], ["CHN-PRK"])
