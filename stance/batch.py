@@ -352,16 +352,44 @@ class _ParquetSink:
         self.inner.close()
         if not complete:  # an interrupted run keeps its spool, for --resume
             return
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        rows = [json.loads(line) for line in open(self.spool, encoding="utf-8")]
-        for r in rows:  # nested dicts with varying keys: keep them as JSON text
-            for k, v in r.items():
-                if isinstance(v, dict):
-                    r[k] = json.dumps(v, ensure_ascii=False)
-        pq.write_table(pa.Table.from_pylist(rows), self.path)
+        _spool_to_parquet(self.spool, self.path)
         self.spool.unlink()
+
+
+# Rows per Parquet row group: the conversion holds one group in memory, not the whole output.
+PARQUET_ROWS_PER_GROUP = 10_000
+
+
+def _spool_to_parquet(spool: Path, path: Path) -> None:
+    """Two passes over the spool, one group of rows at a time: the schema every group fits
+    (a column null in one group and text in another is text), then the file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def groups():
+        rows: list[dict[str, Any]] = []
+        with open(spool, encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                for k, v in r.items():  # nested dicts with varying keys: keep them as JSON text
+                    if isinstance(v, dict):
+                        r[k] = json.dumps(v, ensure_ascii=False)
+                rows.append(r)
+                if len(rows) == PARQUET_ROWS_PER_GROUP:
+                    yield rows
+                    rows = []
+        if rows:
+            yield rows
+
+    schemas = [pa.Table.from_pylist(g).schema for g in groups()]
+    if not schemas:
+        pq.write_table(pa.table({}), path)
+        return
+    schema = pa.unify_schemas(schemas, promote_options="permissive")
+    with replacing(path) as tmp:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for g in groups():
+                writer.write_table(pa.Table.from_pylist(g, schema=schema))
 
 
 def _spool_path(path: Path) -> Path:

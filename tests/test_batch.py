@@ -299,3 +299,18 @@ def b_fields(**kw):
     from stance.batch import Fields
 
     return Fields(**kw)
+
+
+def test_parquet_output_is_written_a_group_at_a_time(tiny_scorer, tmp_path, monkeypatch):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import stance.batch as b
+
+    monkeypatch.setattr(b, "PARQUET_ROWS_PER_GROUP", 2)
+    rows = [{"id": str(i), "text": GOOD if i % 2 else "Nothing about states here.",
+             **({"date": "2024-01-02"} if i >= 3 else {})} for i in range(7)]  # dates only from group 2 on
+    inp = write_jsonl(tmp_path / "in.jsonl", rows)
+    score_files(tiny_scorer, [str(inp)], str(tmp_path / "out.parquet"), progress=False)
+    f = pq.ParquetFile(tmp_path / "out.parquet")
+    t = f.read()
+    assert f.metadata.num_row_groups == 4 and t.column("id").to_pylist() == [str(i) for i in range(7)]
+    assert str(t.schema.field("date").type) == "string" and t.column("date").to_pylist()[3] == "2024-01-02"
