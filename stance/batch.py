@@ -645,6 +645,9 @@ class _Run:
                 sink.close(complete)
             else:
                 sink.close()
+        err = self.err_sink.path if self.err_sink is not None else None
+        if complete and err is not None and err.stat().st_size == 0:  # a clean run leaves no empty file
+            err.unlink()
 
 
 def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], output: Optional[str] = None, *,
@@ -676,7 +679,10 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
     check_inputs(inputs)
     out_path = Path(output) if output not in (None, "-") else None
     fmt = _format(out_path)
-    err_path = Path(errors) if errors else (out_path.with_name(out_path.name + ".errors.jsonl") if out_path else None)
+    if errors == "-":  # as for -o: the errors go to stderr, one line each
+        err_path = None
+    else:
+        err_path = Path(errors) if errors else (out_path.with_name(out_path.name + ".errors.jsonl") if out_path else None)
     sent_path = Path(sentences) if sentences else None
     _check_distinct(inputs, {"output": out_path, "errors file": err_path, "sentences file": sent_path})
     for p in (out_path, sent_path):

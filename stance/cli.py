@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("inputs", nargs="+", metavar="INPUT")
     sc.add_argument("-o", "--output", help="output .jsonl, .csv or .parquet (- for JSONL on stdout); "
                     "without it, one summary line per article is printed")
-    sc.add_argument("--errors", help="where bad records go (default: OUTPUT.errors.jsonl; stderr without -o)")
+    sc.add_argument("--errors", help="where bad records go, as JSONL (default: OUTPUT.errors.jsonl, left out when no record failed; - or no -o: one line each on stderr)")
     sc.add_argument("--sentences", metavar="FILE", help="also write one row per sentence here")
     sc.add_argument("--force", action="store_true", help="overwrite existing output")
     sc.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")

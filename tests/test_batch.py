@@ -314,3 +314,18 @@ def test_parquet_output_is_written_a_group_at_a_time(tiny_scorer, tmp_path, monk
     t = f.read()
     assert f.metadata.num_row_groups == 4 and t.column("id").to_pylist() == [str(i) for i in range(7)]
     assert str(t.schema.field("date").type) == "string" and t.column("date").to_pylist()[3] == "2024-01-02"
+
+
+def test_errors_go_to_stderr_with_dash_and_a_clean_run_leaves_no_errors_file(tiny_scorer, tmp_path):
+    import io
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}, {"id": "b", "text": ""}])
+    err = io.StringIO()
+    s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors="-", progress=False, stderr=err)
+    assert s.errors == 1 and "in.jsonl:2: field 'text' is empty" in err.getvalue()
+    assert not (tmp_path / "o.jsonl.errors.jsonl").exists() and len(read_jsonl(tmp_path / "o.jsonl")) == 1
+    clean = write_jsonl(tmp_path / "clean.jsonl", [{"id": "a", "text": GOOD}])
+    score_files(tiny_scorer, [str(clean)], str(tmp_path / "c.jsonl"), progress=False)
+    assert (tmp_path / "c.jsonl").exists() and not (tmp_path / "c.jsonl.errors.jsonl").exists()
+    score_files(tiny_scorer, [str(inp)], str(tmp_path / "d.jsonl"), progress=False)  # a failed record keeps it
+    assert read_jsonl(tmp_path / "d.jsonl.errors.jsonl")[0]["id"] == "b"
