@@ -182,11 +182,21 @@ class Scorer:
     def predict_proba(self, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
         """Calibrated probabilities, shape (n, 3), columns in ``stance.LABELS`` order.
 
-        Texts are sorted by length so each batch pads little; rows come back in input order.
+        Texts are sorted by length so each batch pads little; rows come back in input order. A
+        text given more than once is run through the model once.
         """
         _not_one_str(texts, "predict_proba")
         _check_batch_size(batch_size)
         texts = [_check_text(t, f"text {i}") for i, t in enumerate(texts)]
+        # News repeats itself (bylines, boilerplate, a wire story pasted twice): each distinct text
+        # is scored once and its row copied, which is exact since scores do not depend on the batch.
+        first: dict[str, int] = {}
+        where = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64, count=len(texts))
+        if len(first) < len(texts):
+            return self._predict_distinct(list(first), batch_size)[where]
+        return self._predict_distinct(texts, batch_size)
+
+    def _predict_distinct(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         # A call with fewer than `workers` batches is cut finer, so that no worker sits idle.

@@ -1,6 +1,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 import stance
@@ -133,3 +134,21 @@ def test_very_long_article(tiny_scorer):
 def test_seed_articles_have_china_north_korea_as_main_pair(tiny_scorer):
     for p in SEED_FILES:
         assert tiny_scorer.score_article(p.read_text(encoding="utf-8")).main_pair == ("CHN", "PRK")
+
+
+def test_a_repeated_text_reaches_the_model_once(tiny_scorer, monkeypatch):
+    texts = ["China and Japan signed a trade pact.", "Ties soured.", "China and Japan signed a trade pact.",
+             "Ties soured.", "Reporting by the desk."]
+    alone = tiny_scorer.predict_proba(["China and Japan signed a trade pact.", "Ties soured.", "Reporting by the desk."])
+    seen = []
+    real = tiny_scorer.backend.logits_many
+
+    def counting(batches):
+        seen.extend(t for b in batches for t in b)
+        return real(batches)
+
+    monkeypatch.setattr(tiny_scorer.backend, "logits_many", counting)
+    p = tiny_scorer.predict_proba(texts)
+    assert sorted(seen) == sorted(set(texts)) and p.shape == (5, 3)
+    assert (p[0] == p[2]).all() and (p[1] == p[3]).all()
+    np.testing.assert_allclose(p[[0, 1, 4]], alone, atol=1e-6)
