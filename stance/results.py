@@ -8,8 +8,23 @@ from typing import Any, Optional
 __all__ = ["Actor", "ClauseScore", "SentenceScore", "DyadScore", "ArticleScore"]
 
 
+def _plain(value: Any) -> Any:
+    """Tuples as lists, all the way down: what ``json.loads(json.dumps(x.to_dict()))`` gives back."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class _ToDict:
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types: dicts, lists, str, numbers, bool and None."""
+        return _plain(asdict(self))  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class Actor:
+class Actor(_ToDict):
     """A state mentioned in a sentence: ISO 3166 alpha-3 code and where it was found."""
 
     code: str
@@ -19,18 +34,15 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class _ScoredText:
+class _ScoredText(_ToDict):
     """A piece of an article with the model's calibrated probabilities for it."""
 
     text: str
     start: int
     end: int
-    probs: dict[str, float]
+    probs: dict[str, float] = field(hash=False)  # a dict cannot be hashed; score and label stand for it
     score: float
     label: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class SentenceScore(_ScoredText):
 
 
 @dataclass(frozen=True)
-class DyadScore:
+class DyadScore(_ToDict):
     """The roll-up for one pair of states (codes sorted)."""
 
     pair: tuple[str, str]
@@ -86,12 +98,9 @@ class DyadScore:
     n_sentences: int
     evidence: tuple[SentenceScore, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class ArticleScore:
+class ArticleScore(_ToDict):
     """The roll-up for one article: score in [-1, 1], label, evidence and per-pair scores."""
 
     id: Optional[str]
@@ -104,6 +113,3 @@ class ArticleScore:
     title: Optional[str] = None
     date: Optional[str] = None
     main_pair: Optional[tuple[str, str]] = field(default=None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

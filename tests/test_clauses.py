@@ -60,7 +60,7 @@ def test_each_pair_rolls_up_its_own_clauses(tiny_scorer):
         assert s.for_pair(d.pair).probs == pytest.approx(c.probs, abs=1e-6)
     # The article's own score still comes from the whole sentence.
     assert a.score == rollup.rollup_score([s.score], [rollup.relevance(s.probs["neutral"])])
-    assert a.to_dict()["sentences"][0]["clauses"][0]["pairs"] == (("CHN", "KOR"),)
+    assert a.to_dict()["sentences"][0]["clauses"][0]["pairs"] == [["CHN", "KOR"]]
 
 
 def test_one_clause_sentences_are_not_cut(tiny_scorer):

@@ -26,7 +26,9 @@ def test_article_result_contract(tiny_scorer):
     for s in a.sentences:
         assert ARTICLE[s.start:s.end] == s.text
     d = a.to_dict()
-    json.dumps(d)  # plain JSON
+    assert json.loads(json.dumps(d)) == d  # plain JSON types: lists, not tuples
+    assert a.sentences[0].actors[0].to_dict() == d["sentences"][0]["actors"][0]
+    assert len({a, a.sentences[0], a.dyads[0], a.sentences[0].actors[0]}) == 4  # hashable, as frozen results should be
     assert set(d) >= {"id", "score", "label", "sentences", "evidence", "dyads"}
     assert set(d["sentences"][0]) >= {"text", "start", "end", "probs", "score", "label", "actors", "pairs"}
     assert a.main_pair == ("CHN", "PRK") and a.dyads[0].pair == ("CHN", "PRK")
