@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 import numpy as np
 
 from . import rollup
-from .actors import article_actors, sentence_pairs
+from .actors import article_actors, find_actors, sentence_pairs
 from .backends import Backend, load_backend, softmax
 from .clauses import clause_pairs, split_clauses
 from .context import CONTEXT_SCHEME, article_contexts, with_context
@@ -207,11 +207,21 @@ class Scorer:
         return out
 
     def score_sentences(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[SentenceScore]:
-        """Score each text as one sentence (no segmentation). Offsets are 0..len(text)."""
+        """Score each text as one sentence, read as given (no segmentation, no clause cuts, no
+        context). Offsets are 0..len(text); ``actors`` are the states it names and ``pairs``
+        every pair of them (none when it names fewer than two: there is no article to pair with).
+
+        >>> [s.pairs for s in stance.load().score_sentences(["China and Japan signed a pact."])]  # doctest: +SKIP
+        [(('CHN', 'JPN'),)]
+        """
         _not_one_str(texts, "score_sentences")
         texts = [_check_text(t, f"sentence {i}") for i, t in enumerate(texts)]
         probs = self.predict_proba(texts, batch_size=batch_size)
-        return [_sentence(Span(t, 0, len(t)), p) for t, p in zip(texts, probs)]
+        out = []
+        for t, p in zip(texts, probs):
+            actors = find_actors(t)
+            out.append(_sentence(Span(t, 0, len(t)), p, actors, sentence_pairs([a.code for a in actors], None)))
+        return out
 
     # -- articles ------------------------------------------------------------------------------
     def score_article(self, text: str, *, title: Optional[str] = None, date: Optional[str] = None,

@@ -20,6 +20,13 @@ def test_sentence_scores_are_consistent(tiny_scorer):
         assert s.label == max(s.probs, key=s.probs.get)
 
 
+def test_scored_sentences_name_their_states_and_pairs(tiny_scorer):
+    a, b, c = tiny_scorer.score_sentences(["China, Japan and South Korea met.", "Seoul protested.", "Ties thawed."])
+    assert [x.code for x in a.actors] == ["CHN", "JPN", "KOR"] and a.actors[1].text == "Japan"
+    assert a.pairs == (("CHN", "JPN"), ("CHN", "KOR"), ("JPN", "KOR"))
+    assert [x.code for x in b.actors] == ["KOR"] and b.pairs == () and c.actors == () and c.pairs == ()
+
+
 def test_article_result_contract(tiny_scorer):
     a = tiny_scorer.score_article(ARTICLE, id="a1", title="Chill", date="2014-07-30")
     assert a.id == "a1" and a.label in {"warming", "cooling", "mixed", "neutral"} and -1 <= a.score <= 1
