@@ -249,3 +249,27 @@ def test_vnni_is_read_from_the_cpu_flags(flags, vnni):
     text = f"processor\t: 0\nvendor_id\t: X\nflags\t\t: {flags}\nbugs\t\t: none\n\nprocessor\t: 1\nflags\t: avx2\n"
     assert has_vnni(cpu_flags(text)) is vnni
     assert cpu_flags("no flags line here") == frozenset()
+
+
+def test_check_only_reports_both_int8_graphs_on_a_vnni_cpu_and_writes_nothing(int8_dir, tmp_path, monkeypatch, capsys):
+    import ast
+
+    from datasets import Dataset, DatasetDict
+
+    import export_onnx
+    import stance.backends as sb
+    import stance.cpu
+
+    data = tmp_path / "dataset"
+    DatasetDict({"test": Dataset.from_list([{"text": t} for t in TEXTS])}).save_to_disk(str(data))
+    for mod in (sb, stance.cpu):
+        monkeypatch.setattr(mod, "has_vnni", lambda: True)
+    monkeypatch.setattr(sb, "INT8_CHECK_TOLERANCE", 1.0)  # whatever this CPU's kernel does with the view
+    monkeypatch.setattr(sb, "INT8_CHECK_MEAN_TOLERANCE", 1.0)
+    before = {p.name: p.stat().st_mtime_ns for p in int8_dir.iterdir()}
+    export_onnx.main([str(int8_dir), "--dataset", str(data), "--check-only"])
+    out = capsys.readouterr().out.splitlines()
+    graphs = [ast.literal_eval(line)["graph"] for line in out[:3]]  # the lines are dicts as printed
+    assert graphs == ["model.onnx", "model.int8-vnni.onnx", "model.int8.onnx"]
+    assert out[3].startswith("model.int8-vnni.onnx vs model.int8.onnx: max probability difference")
+    assert {p.name: p.stat().st_mtime_ns for p in int8_dir.iterdir()} == before
