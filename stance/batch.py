@@ -534,10 +534,10 @@ def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Coll
     first record with an id wins; a later one is an error, its id made unique with its place).
 
     ``done_where`` and ``done_ids``: positions and ids a resumed run already has. ``present``
-    collects which of the id, title and date fields some record holds (a misspelt one is in none).
+    collects which of the text, id, title and date fields some record holds (a misspelt one is in none).
     """
     seen: set[str] = set(done_ids)
-    optional = (fields.id, fields.title, fields.date)
+    optional = (fields.text, fields.id, fields.title, fields.date)
     for rec in read_records(inputs, stdin=stdin):
         if present is not None and rec.fields and len(present) < len(optional):
             present.update(f for f in optional if rec.fields.get(f) not in (None, ""))
@@ -752,6 +752,10 @@ def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields,
         if name != usual and name not in present and run.summary.articles:
             run.warn(f"no record has a field {name!r} ({option}); misspelt? "
                      + ("ids are the records' places" if option == "--id-field" else "it was left empty"))
+    if fields.text not in present and run.summary.errors and not run.summary.articles:
+        # Every record failed the same way: say it once, not only once per record.
+        run.warn(f"no record has a field {fields.text!r} (--text-field), so nothing was scored; "
+                 "each error lists the fields its record holds")
 
 
 def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], fields: Fields,

@@ -329,3 +329,18 @@ def test_errors_go_to_stderr_with_dash_and_a_clean_run_leaves_no_errors_file(tin
     assert (tmp_path / "c.jsonl").exists() and not (tmp_path / "c.jsonl.errors.jsonl").exists()
     score_files(tiny_scorer, [str(inp)], str(tmp_path / "d.jsonl"), progress=False)  # a failed record keeps it
     assert read_jsonl(tmp_path / "d.jsonl.errors.jsonl")[0]["id"] == "b"
+
+
+def test_a_text_field_no_record_has_is_named_once(tiny_scorer, tmp_path):
+    import io
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "body": GOOD}, {"id": "b", "body": GOOD}])
+    err = io.StringIO()
+    s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), fields=b_fields(text="text"),
+                    progress=False, stderr=err)
+    assert s.errors == 2 and "no record has a field 'text' (--text-field), so nothing was scored" in err.getvalue()
+    assert "fields present: body, id" in read_jsonl(tmp_path / "o.jsonl.errors.jsonl")[0]["error"]
+    err = io.StringIO()
+    s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o2.jsonl"), fields=b_fields(text="body"),
+                    progress=False, stderr=err)
+    assert s.errors == 0 and "warning" not in err.getvalue()
