@@ -746,6 +746,11 @@ def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields,
     with_sentences = run.sent_sink is not None
     for a in scorer.pipe(articles(), batch_size=batch_size):
         run.write(output_row(a, wheres.pop(a.id, None)), sentence_rows(a) if with_sentences else (), len(a.sentences))
+    _warn_missing_fields(run, fields, present)
+
+
+def _warn_missing_fields(run: _Run, fields: Fields, present: Collection[str]) -> None:
+    """Warn of a --*-field option that names a field no record holds (misspelt, most likely)."""
     default = Fields()
     for option, name, usual in (("--id-field", fields.id, default.id), ("--title-field", fields.title, default.title),
                                 ("--date-field", fields.date, default.date)):
@@ -773,6 +778,8 @@ def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence
             run.skip(r["n"])
         elif r["kind"] == "error":
             run.report(r["id"], r["where"], r["error"])
+        elif r["kind"] == "present":
+            _warn_missing_fields(run, fields, json.loads(r["error"]))
         else:
             for row, sents, n_sentences in json.loads(r["scored"]):
                 run.write(row, sents or (), n_sentences)

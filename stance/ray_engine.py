@@ -84,12 +84,15 @@ def check_ray(inputs: Sequence[str], model: Union[str, Path, None] = None) -> No
 def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[str], done_ids: frozenset[str],
           batch_size: int) -> Iterator[Any]:
     """Ray task: every record in input order as rows of kind "error", "skipped" (``n`` of them in a
-    row) or "group" (JSON list of [where, id, text, title, date], one sentence group)."""
+    row) or "group" (JSON list of [where, id, text, title, date], one sentence group), then one
+    row of kind "present": in ``error``, the JSON list of the field names some record holds (see
+    :func:`stance.batch.checked_records`), for the misspelt-field warnings."""
     import pyarrow as pa
 
     rows: list[tuple] = []
     held: list[tuple] = []  # errors and skips read while the current group was forming
     wheres: dict[str, str] = {}
+    present: set[str] = set()
 
     def hold(c) -> None:
         if c.skipped and held and held[-1][0] == "skipped":
@@ -98,7 +101,7 @@ def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[s
             held.append(("skipped", None, None, None, 1, None) if c.skipped else ("error", c.where, c.id, c.error, 0, None))
 
     def articles() -> Iterator[Article]:
-        for c in checked_records(inputs, fields, done_where=done_where, done_ids=done_ids):
+        for c in checked_records(inputs, fields, done_where=done_where, done_ids=done_ids, present=present):
             if c.article is None:
                 hold(c)
                 continue
@@ -119,8 +122,8 @@ def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[s
         if len(rows) >= READ_BLOCK:
             yield table()
     rows.extend(held)
-    if rows:
-        yield table()
+    rows.append(("present", None, None, json.dumps(sorted(present)), 0, None))
+    yield table()
 
 
 class _ScoreGroups:
@@ -178,7 +181,8 @@ def scored_records(inputs: Sequence[str], fields: Fields, *, done_where: Collect
                    done_ids: Collection[str] = frozenset(), model: Union[str, Path, None] = None,
                    backend: str = "auto", threads: Optional[int] = None, workers: Optional[int] = None,
                    batch_size: int = 64, sentences: bool = False) -> Iterator[dict[str, Any]]:
-    """Every input record in input order, as dicts with ``kind`` ("error", "skipped", "group"),
+    """Every input record in input order, as dicts with ``kind`` ("error", "skipped", "group"; last,
+    one "present" row, see ``_read``),
     ``where``, ``id``, ``error``, ``n`` (records skipped, or articles in the group) and ``scored``
     (a group's articles as a JSON list of [output row, sentence rows or None, number of sentences]).
 

@@ -124,3 +124,19 @@ def test_workers_without_ray_engine_is_a_usage_error(tiny_model_dir, tmp_path):
     inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": TEXTS[0]}])
     with pytest.raises(ValueError, match="engine='ray'"):
         score_files(tiny_model_dir, [str(inp)], str(tmp_path / "o.jsonl"), workers=2, progress=False)
+
+
+def test_ray_warns_of_a_misspelt_field_as_the_local_engine_does(ray_local, tiny_model_dir, tmp_path):
+    import io
+
+    from stance.batch import Fields
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": TEXTS[0], "published": "2014-01-02"}])
+    said = []
+    for engine in ("local", "ray"):
+        err = io.StringIO()
+        score_files(tiny_model_dir, [str(inp)], str(tmp_path / f"{engine}.jsonl"), backend="torch", progress=False,
+                    fields=Fields(date="pubished"), stderr=err, engine=engine)
+        said.append([line for line in err.getvalue().splitlines() if "warning" in line])
+    assert said[0] == said[1] == ["stance: warning: no record has a field 'pubished' (--date-field); misspelt? "
+                                  "it was left empty"]
