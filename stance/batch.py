@@ -705,6 +705,12 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
         # Before any file is opened: a missing extra, a bad model or an unreachable cluster must
         # not leave an empty output behind.
         check_ray(inputs, scorer.path if isinstance(scorer, Scorer) else scorer)
+        if not isinstance(scorer, Scorer) and backend in ("auto", "onnx"):
+            # Workers get the backend this load settles on, by its strict name ("onnx-int8"): left
+            # at "auto", each could fall back to fp32 on its own and one output would mix the two.
+            resolved = Scorer.from_pretrained(scorer, backend=backend, threads=1)
+            scorer, backend = resolved.path, resolved.backend.name
+            del resolved
         ray_started = connect(ray_address)
     elif not isinstance(scorer, Scorer):
         scorer = Scorer.from_pretrained(scorer, backend=backend, threads=threads)

@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     tl = sub.add_parser("timeline", help="per pair and period: weighted mean score, interval, evidence",
                         description="Relations over time from `stance score` output: per pair and period, the "
-                        "weighted mean score with a bootstrap 90%% interval, counts and evidence; syndicated "
+                        "weighted mean score with a bootstrap 90% interval, counts and evidence; syndicated "
                         "copies counted once; thin periods marked sparse.")
     tl.add_argument("scored", metavar="SCORED", help="the .jsonl (or .csv / .parquet) `stance score -o` wrote")
     tl.add_argument("--pair", action="append", default=[], metavar="AAA-BBB",

@@ -227,7 +227,7 @@ class Scorer:
     def score_article(self, text: str, *, title: Optional[str] = None, date: Optional[str] = None,
                       id: Optional[str] = None) -> ArticleScore:
         """Segment, score and roll up one article."""
-        return next(self.pipe([_article(text, id, title, date, "article")]))
+        return next(self.pipe([_article(text, id, title, date, "article" if id is None else f"article {id!r}")]))
 
     def pipe(self, articles: Iterable[ArticleLike], *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ArticleScore]:
         """Stream ArticleScores in input order, batching sentences across articles.

@@ -140,3 +140,18 @@ def test_ray_warns_of_a_misspelt_field_as_the_local_engine_does(ray_local, tiny_
         said.append([line for line in err.getvalue().splitlines() if "warning" in line])
     assert said[0] == said[1] == ["stance: warning: no record has a field 'pubished' (--date-field); misspelt? "
                                   "it was left empty"]
+
+
+def test_ray_workers_get_the_backend_the_driver_settled_on(tmp_path, monkeypatch):
+    # No Ray needed: what matters is the backend name handed to the workers.
+    import stance.ray_engine as re_
+
+    got = {}
+    monkeypatch.setattr(re_, "check_ray", lambda inputs, model: None)
+    monkeypatch.setattr(re_, "connect", lambda address=None: False)
+    monkeypatch.setattr(re_, "scored_records", lambda *a, **k: got.update(k) or iter([]))
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": TEXTS[0]}])
+    score_files(None, [str(inp)], str(tmp_path / "o.jsonl"), engine="ray", progress=False)
+    assert got["backend"] == "onnx-int8"  # the shipped model's int8 graph, by its strict name, not "auto"
+    score_files(None, [str(inp)], str(tmp_path / "o2.jsonl"), engine="ray", backend="onnx-fp32", progress=False)
+    assert got["backend"] == "onnx-fp32"
