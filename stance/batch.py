@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterable, Iterator, Optional, Sequence, TextIO, Union
+from typing import Any, BinaryIO, Collection, Iterable, Iterator, Optional, Sequence, TextIO, Union
 
 from .model_dir import replacing
 from .progress import Progress
@@ -300,7 +300,7 @@ class _Sink:
             self.f = stdout
             return
         if resume and path.exists():
-            _drop_torn_tail(path)
+            _drop_torn_tail(path, fmt)
             self._csv_header_written = path.stat().st_size > 0
         self.f = open(path, "a" if resume else "w", encoding="utf-8", newline="")
 
@@ -415,7 +415,7 @@ def _keep_rows_of(path: Path, fmt: str, ids: Collection[str]) -> None:
     write an article's sentences and die before its output row): they are scored again."""
     if not path.exists():
         return
-    _drop_torn_tail(path)
+    _drop_torn_tail(path, fmt)
     with replacing(path) as tmp, open(path, encoding="utf-8", newline="") as src, \
             open(tmp, "w", encoding="utf-8", newline="") as dst:
         if fmt == "csv":
@@ -429,12 +429,16 @@ def _keep_rows_of(path: Path, fmt: str, ids: Collection[str]) -> None:
             dst.writelines(line for line in src if line.strip() and str(json.loads(line).get("id")) in ids)
 
 
-def _drop_torn_tail(path: Path) -> None:
-    """Cut a last line that a crash left without its newline."""
+def _drop_torn_tail(path: Path, fmt: str = "jsonl") -> None:
+    """Cut what a crash left of a last row: a line without its newline or, in CSV, where a quoted
+    field may hold newlines, everything after the last newline that is outside quotes."""
     with open(path, "rb+") as f:
         f.seek(0, os.SEEK_END)
         size = f.tell()
         if size == 0:
+            return
+        if fmt == "csv":
+            f.truncate(_csv_whole_rows_end(f))
             return
         f.seek(size - 1)
         if f.read(1) == b"\n":
@@ -450,6 +454,23 @@ def _drop_torn_tail(path: Path) -> None:
                 f.truncate(pos + nl + 1)
                 return
         f.truncate(0)
+
+
+def _csv_whole_rows_end(f: BinaryIO) -> int:
+    """Byte offset just past the last whole CSV row: a newline with an even number of quote
+    characters before it (an escaped quote is two, so the count is odd only inside a field)."""
+    f.seek(0)
+    quotes, end, offset = 0, 0, 0
+    while chunk := f.read(1 << 20):
+        *lines, rest = chunk.split(b"\n")  # counted line by line: one pass in C per line, not per quote
+        for line in lines:
+            quotes += line.count(b'"')
+            offset += len(line) + 1
+            if quotes % 2 == 0:
+                end = offset
+        quotes += rest.count(b'"')
+        offset += len(rest)
+    return end
 
 
 def _done(path: Optional[Path], fmt: str) -> tuple[set[str], set[str]]:
@@ -582,6 +603,8 @@ class _Run:
                     _restore_spool(path)
             spool = _spool_path(out_path) if fmt == "parquet" else out_path
             for path, f in ((spool, "jsonl" if fmt == "parquet" else fmt), (err_path, "jsonl")):
+                if path is not None and path.exists():  # before reading: a torn row's id is not done
+                    _drop_torn_tail(path, f)
                 ids, wheres = _done(path, f)
                 self.done_where |= wheres
                 if path is spool:

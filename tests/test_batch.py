@@ -344,3 +344,20 @@ def test_a_text_field_no_record_has_is_named_once(tiny_scorer, tmp_path):
     s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o2.jsonl"), fields=b_fields(text="body"),
                     progress=False, stderr=err)
     assert s.errors == 0 and "warning" not in err.getvalue()
+
+
+@pytest.mark.parametrize("cut", ["after_where", "inside_multiline_title"])
+def test_csv_resume_after_a_torn_row_loses_and_repeats_nothing(tiny_scorer, tmp_path, cut):
+    rows = [{"id": str(i), "text": GOOD, "title": f"Line one\nline two {i}"} for i in range(6)]
+    inp = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.csv"
+    score_files(tiny_scorer, [str(inp)], str(out), progress=False)
+    data = out.read_bytes()
+    last = data.rindex(b'\r\n5,')  # the start of the last row
+    at = data.index(b"in.jsonl:6", last) + 12 if cut == "after_where" else data.index(b"Line one\n", last) + 9
+    out.write_bytes(data[:at])  # a crash mid-row: the id and place are there, the row is not whole
+    s = score_files(tiny_scorer, [str(inp)], str(out), resume=True, progress=False)
+    with open(out, encoding="utf-8", newline="") as f:
+        got = list(csv.DictReader(f))
+    assert [r["id"] for r in got] == [str(i) for i in range(6)] and s.skipped == 5 and s.articles == 1
+    assert got[5]["title"] == "Line one\nline two 5"
