@@ -24,6 +24,17 @@ def test_loss_without_teacher_is_cross_entropy():
     assert torch.allclose(batch_loss(logits, batch, {}, 0.5), expected)
 
 
+def test_label_smoothing_targets_a_share_of_every_class():
+    import torch
+
+    logits = torch.tensor([[4.0, 0.0, 0.0]])
+    logp = torch.log_softmax(logits, -1)[0]
+    # Smoothing 0.3 over 3 classes: target 0.8 / 0.1 / 0.1.
+    expected = -(0.8 * logp[0] + 0.1 * logp[1] + 0.1 * logp[2])
+    assert torch.allclose(batch_loss(logits, [("a", 0)], {}, 0.5, 0.3), expected)
+    assert batch_loss(logits, [("a", 0)], {}, 0.5, 0.3) > batch_loss(logits, [("a", 0)], {}, 0.5)
+
+
 def test_loss_with_teacher_mixes_ce_and_kl_and_unlabelled_rows_follow_the_teacher():
     logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
     teacher = {"a": torch.tensor([0.7, 0.2, 0.1]), "b": torch.softmax(logits[1], -1)}

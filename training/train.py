@@ -100,19 +100,21 @@ def read_teacher(path: Path) -> dict[str, torch.Tensor]:
 _UNIFORM = torch.full((len(LABELS),), 1.0 / len(LABELS))  # placeholder target, masked out
 
 
-def batch_loss(logits: torch.Tensor, batch: list[tuple[str, int]], soft: dict, distil_weight: float) -> torch.Tensor:
-    """Cross-entropy on the labels; with a teacher, mixed with KL to its probabilities.
+def batch_loss(logits: torch.Tensor, batch: list[tuple[str, int]], soft: dict, distil_weight: float,
+               label_smoothing: float = 0.0) -> torch.Tensor:
+    """Cross-entropy on the labels (``label_smoothing`` as in torch); with a teacher, mixed with
+    KL to its probabilities.
 
     Rows labelled -1 have no team label and learn from the teacher alone; labelled rows the
     teacher does not cover (kinds left out by --distil-kinds) learn from their label alone.
     """
     y = torch.tensor([label for _, label in batch])
     if not soft:
-        return torch.nn.functional.cross_entropy(logits, y)
+        return torch.nn.functional.cross_entropy(logits, y, label_smoothing=label_smoothing)
     taught = torch.tensor([t in soft for t, _ in batch])
     target = torch.stack([soft.get(t, _UNIFORM) for t, _ in batch])
     kl = torch.nn.functional.kl_div(torch.log_softmax(logits, dim=-1), target, reduction="none").sum(-1)
-    ce = torch.nn.functional.cross_entropy(logits, y.clamp(min=0), reduction="none")
+    ce = torch.nn.functional.cross_entropy(logits, y.clamp(min=0), reduction="none", label_smoothing=label_smoothing)
     per_row = torch.where(y < 0, kl, torch.where(taught, (1 - distil_weight) * ce + distil_weight * kl, ce))
     return per_row.mean()
 
@@ -131,6 +133,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="train only on rows of these kinds (article, lead, event); e.g. a second stage "
                          "on real-article text from --base models/stance-minilm")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--label-smoothing", type=float, default=0.0,
+                    help="share of each label's target spread over all classes (0: plain cross-entropy)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--teacher", type=Path, default=None,
                     help="teacher logits from training/teacher_logits.py: distil them into this model")
@@ -244,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
             enc = tokenizer([t for t, _ in batch], truncation=True, max_length=args.max_length, padding=True, return_tensors="pt")
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 logits = sentence_logits(model, enc["input_ids"], enc["attention_mask"], args.pooling)
-            loss = batch_loss(logits.float(), batch, soft, args.distil_weight)
+            loss = batch_loss(logits.float(), batch, soft, args.distil_weight, args.label_smoothing)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
