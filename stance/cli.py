@@ -125,7 +125,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     try:
         # The local engine loads the model here, so a bad model fails before any output is opened;
-        # the Ray engine's actors load it on the workers.
+        # the Ray engine's actors load it on the workers (score_files loads it once first, to hand
+        # them the backend it settles on).
         scorer = load(args.model, backend=args.backend, threads=args.threads) if args.engine == "local" else args.model
         out = args.output
         stdout = sys.stdout if out else _LinePrinter(sys.stdout)
