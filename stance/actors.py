@@ -22,7 +22,7 @@ for the state the story is about, and "both countries" or "the two sides" for it
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -526,7 +526,7 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
     surnames: dict[str, str] = {}
     for sent, off in zip(sentences, offs):
         tokens, norms, matches = _matches(sent, date, gaz)
-        acts = []
+        acts: list[Actor] = []
         for i, n, code, kind in matches:
             s, e = tokens[i].start(), tokens[i + n - 1].end()
             if not any(a.code == code and a.start == off + s for a in acts):
@@ -595,8 +595,8 @@ def article_actors(sentences: Sequence[str], *, title: Optional[str] = None, dat
         for m in _BOTH.finditer(sent):
             # The two states just named ("Putin met Erdogan. The two presidents ..."), else the
             # story's main pair.
-            here = {a.code for a in before if a.start < off + m.start()}
-            two = here if len(here) == 2 else previous if len(previous) == 2 and not here else set(main or ())
+            so_far = {a.code for a in before if a.start < off + m.start()}
+            two = so_far if len(so_far) == 2 else previous if len(previous) == 2 and not so_far else set(main or ())
             for code in sorted(two):
                 _add_actor(acts, Actor(code, m.group(0), off + m.start(), off + m.end()))
         acts.sort(key=lambda a: (a.start, a.code))
@@ -658,8 +658,8 @@ def main_pair(per_sentence: Sequence[Sequence[str]], title_codes: Sequence[str] 
     >>> main_pair([["CHN", "PRK"], ["CHN"], ["KOR", "CHN"], ["PRK", "CHN"]])
     ('CHN', 'PRK')
     """
-    pair_count: Counter[tuple[str, str]] = Counter()
-    state_count: Counter[str] = Counter()
+    pair_count: defaultdict[tuple[str, str], float] = defaultdict(float)  # weighted counts
+    state_count: defaultdict[str, float] = defaultdict(float)
     first: dict[str, int] = {}
     for idx, codes in enumerate([list(title_codes)] + [list(c) for c in per_sentence]):
         weight = title_weight if idx == 0 else lead_weight if idx <= lead_sentences else 1.0
@@ -669,7 +669,8 @@ def main_pair(per_sentence: Sequence[Sequence[str]], title_codes: Sequence[str] 
             first.setdefault(c, idx)
         for p in combinations(unique, 2):
             pair_count[p] += weight
-    top = sorted(c for c, _ in state_count.most_common(_TOP_STATES))
+    # As Counter.most_common: highest count first, ties in the order first counted.
+    top = sorted(c for c, _ in sorted(state_count.items(), key=lambda kv: -kv[1])[:_TOP_STATES])
     candidates = sorted(set(pair_count) | set(combinations(top, 2)))
     if not candidates:
         return None

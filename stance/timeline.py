@@ -272,9 +272,9 @@ def duplicate_groups(texts: Sequence[Sequence[str]], dates: Sequence[datetime]) 
             for j in members[x + 1 :]:
                 if (dates[j] - dates[i]).total_seconds() > window:
                     break  # sorted by date: the rest are further away
-                key = (min(i, j), max(i, j))
-                if key not in checked:
-                    checked.add(key)
+                pair_key = (min(i, j), max(i, j))
+                if pair_key not in checked:
+                    checked.add(pair_key)
                     if jaccard(sets[i], sets[j]) >= DUPLICATE_JACCARD:
                         parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
@@ -329,7 +329,7 @@ def _top_evidence(members: Sequence[tuple[ScoredArticle, PairScore]], k: int = T
     >>> [(e["text"], e["score"]) for e in _top_evidence([(a, p)])]
     [('Talks collapsed.', -0.8), ('Both sides met.', 0.4)]
     """
-    cands = []
+    cands: list[tuple[float, dict[str, Any]]] = []
     for a, p in members:
         for side in (-1, 1):
             own = [e for e in p.evidence if (e[1] >= 0) == (side > 0)]
