@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Collection, Iterable, Iterator, Optional, Sequence, TextIO, Union
+from typing import Any, BinaryIO, Collection, Iterable, Iterator, Optional, Sequence, TextIO, Union, cast
 
 from .model_dir import replacing
 from .progress import Progress
@@ -77,7 +77,7 @@ class BatchSummary:
 
 
 # -- reading -------------------------------------------------------------------------------------
-def _jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[InputRecord]:
+def _jsonl(stream: BinaryIO, name: str) -> Iterator[InputRecord]:
     for n, raw in enumerate(stream, 1):
         where = f"{name}:{n}"
         try:
@@ -101,7 +101,7 @@ def _jsonl(stream: io.BufferedIOBase, name: str) -> Iterator[InputRecord]:
         yield InputRecord(where, None, obj)
 
 
-def _csv(stream: io.BufferedIOBase, name: str) -> Iterator[InputRecord]:
+def _csv(stream: BinaryIO, name: str) -> Iterator[InputRecord]:
     # Bad bytes come through as lone surrogates (so one bad row costs that row alone, not the rest
     # of the file), and a long article is a long field, not a reason to stop reading.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -165,7 +165,7 @@ def _txt_dir(path: Path, prefix: Optional[str]) -> Iterator[InputRecord]:
         yield _txt_record(file, rid, rid)
 
 
-def read_records(inputs: Sequence[str], *, stdin: Optional[io.BufferedIOBase] = None) -> Iterator[InputRecord]:
+def read_records(inputs: Sequence[str], *, stdin: Optional[BinaryIO] = None) -> Iterator[InputRecord]:
     """Records from each input in turn: JSONL (.jsonl/.json/-), CSV, Parquet, .txt or a directory.
 
     A record's place (``where``) starts with its input's file name, or with the path as given when
@@ -549,7 +549,7 @@ _INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".parquet", ".txt")
 
 
 def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Collection[str] = frozenset(),
-                    done_ids: Collection[str] = frozenset(), stdin: Optional[io.BufferedIOBase] = None,
+                    done_ids: Collection[str] = frozenset(), stdin: Optional[BinaryIO] = None,
                     present: Optional[set[str]] = None) -> Iterator[Checked]:
     """Every record of ``inputs`` in order, read, validated and checked for duplicate ids (the
     first record with an id wins; a later one is an error, its id made unique with its place).
@@ -677,7 +677,7 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
                 errors: Optional[str] = None, sentences: Optional[str] = None, force: bool = False,
                 resume: bool = False, fields: Fields = Fields(), batch_size: int = BATCH_SENTENCES,
                 progress: bool = True, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr,
-                stdin: Optional[io.BufferedIOBase] = None, engine: str = "local", backend: str = "auto",
+                stdin: Optional[BinaryIO] = None, engine: str = "local", backend: str = "auto",
                 threads: Optional[int] = None, workers: Optional[int] = None,
                 ray_address: Optional[str] = None) -> BatchSummary:
     """Score every record of ``inputs``; write one row per article to ``output`` (stdout if None).
@@ -746,7 +746,7 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
                 _run_ray(run, scorer, inputs, fields, batch_size, sentences=sent_path is not None, backend=backend,
                          threads=threads, workers=workers)
             else:
-                _run_local(run, scorer, inputs, fields, batch_size, stdin=stdin)
+                _run_local(run, cast(Scorer, scorer), inputs, fields, batch_size, stdin=stdin)  # loaded above
             complete = True
         finally:
             run.close(complete)
@@ -757,8 +757,8 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
 
 
 def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields, batch_size: int, *,
-               stdin: Optional[io.BufferedIOBase]) -> None:
-    wheres: dict[str, str] = {}
+               stdin: Optional[BinaryIO]) -> None:
+    wheres: dict[Optional[str], str] = {}
     present: set[str] = set()
 
     def articles() -> Iterator[Article]:
@@ -766,8 +766,8 @@ def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields,
                                  present=present):
             if c.skipped:
                 run.skip()
-            elif c.error is not None:
-                run.report(c.id, c.where, c.error)
+            elif c.article is None:  # a record is an article or an error
+                run.report(c.id, c.where, c.error or "no article")
             else:
                 wheres[c.id] = c.where
                 yield c.article
@@ -796,6 +796,7 @@ def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence
              batch_size: int, *, sentences: bool, backend: str, threads: Optional[int], workers: Optional[int]) -> None:
     from .ray_engine import scored_records
 
+    model: Union[str, Path, None]
     if isinstance(scorer, Scorer):
         model, backend = scorer.path, scorer.backend.name
     else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, TextIO, cast
 
 from .backends import BACKENDS
 
@@ -129,7 +129,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # them the backend it settles on).
         scorer = load(args.model, backend=args.backend, threads=args.threads) if args.engine == "local" else args.model
         out = args.output
-        stdout = sys.stdout if out else _LinePrinter(sys.stdout)
+        stdout = sys.stdout if out else cast(TextIO, _LinePrinter(sys.stdout))  # it writes, as a file would
         summary = score_files(
             scorer, args.inputs, None if out in (None, "-") else out, errors=args.errors,
             sentences=args.sentences, force=args.force, resume=args.resume,

@@ -46,7 +46,7 @@ def biggest_moves(g: "pd.DataFrame", k: int = ANNOTATE_MOVES) -> list[tuple[int,
 def _quote(evidence: list[dict[str, Any]], direction: float) -> Optional[dict[str, Any]]:
     """The period's strongest sentence pulling the way the score moved, else its strongest."""
     same = [e for e in evidence if (e["score"] >= 0) == (direction >= 0)]
-    return (same or evidence or [None])[0]
+    return (same or evidence)[0] if evidence else None
 
 
 def _short(text: str, n: int) -> str:
@@ -144,7 +144,8 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
                      f"{counts.get('empty', 0)} with no articles", loc="left", fontsize=11, color=color,
                      fontweight="bold")
 
-        lines, placed = [], []
+        lines: list[Any] = []
+        placed: list[tuple[Any, float, bool]] = []
         near = (ends[-1] - starts[0]) * 0.025
         for n, (i, change) in enumerate(biggest_moves(g), 1):
             # Numbers of moves close in time and score, on the same side, would sit on each other:
@@ -183,7 +184,8 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
         pad = max(step * 0.6, (ends[-1] - starts[0]) * 0.03)  # room for the end periods' numbers
         xlim = (starts[0] - pad, ends[-1] + pad)
 
-    first_ax.set_xlim(*xlim)  # after all panels are drawn: later panels autoscale the shared axis
+    if first_ax is not None:  # every call draws at least one panel; this is for the type checker
+        first_ax.set_xlim(*xlim)  # after all panels are drawn: later panels autoscale the shared axis
     fig.legend(handles=[
         Line2D([], [], color="#333333", marker="o", ms=6, lw=1.5, label="weighted mean, with its 90 % interval"),
         Line2D([], [], color="#333333", marker="o", ms=6, mfc="white", lw=0,

@@ -91,7 +91,7 @@ def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[s
 
     rows: list[tuple] = []
     held: list[tuple] = []  # errors and skips read while the current group was forming
-    wheres: dict[str, str] = {}
+    wheres: dict[Optional[str], str] = {}
     present: set[str] = set()
 
     def hold(c) -> None:
