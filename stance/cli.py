@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO, cast
@@ -46,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
     tl = sub.add_parser("timeline", help="per pair and period: weighted mean score, interval, evidence",
                         description="Relations over time from `stance score` output: per pair and period, the "
-                        "weighted mean score with a bootstrap 90% interval, counts and evidence; syndicated "
+                        "weighted mean score with a 90% t interval, counts and evidence; syndicated "
                         "copies counted once; thin periods marked sparse.")
     tl.add_argument("scored", metavar="SCORED", help="the .jsonl (or .csv / .parquet) `stance score -o` wrote")
     tl.add_argument("--pair", action="append", default=[], metavar="AAA-BBB",
@@ -63,12 +64,29 @@ def _timeline(args: argparse.Namespace) -> int:
     from .timeline import build_timeline, summary_lines, write_csv
 
     try:
-        for path in (args.output, args.plot):
-            if path and Path(path).exists() and not args.force:
-                raise FileExistsError(f"{path} exists; pass --force to overwrite")
+        # Everything that can be refused is refused before anything is written.
+        if args.output and Path(args.output).suffix.lower() != ".csv":
+            raise ValueError(f"-o {args.output}: the timeline table is CSV; name it .csv")
         if args.plot and Path(args.plot).suffix.lower() not in (".png", ".svg"):
             raise ValueError(f"--plot {args.plot}: unknown format {Path(args.plot).suffix!r}; use .png or .svg")
+        seen = {os.path.realpath(args.scored): "the scored input"}
+        for option, path in (("-o", args.output), ("--plot", args.plot)):
+            if not path:
+                continue
+            if os.path.realpath(path) in seen:
+                raise ValueError(f"{option} {path} is also {seen[os.path.realpath(path)]}; write it to another file")
+            seen[os.path.realpath(path)] = f"the {option} file"
+            if Path(path).is_dir():
+                raise ValueError(f"{option} {path} is a directory; give a file name")
+            if Path(path).exists() and not args.force:
+                raise FileExistsError(f"{path} exists; pass --force to overwrite")
         df = build_timeline(args.scored, args.pair, args.freq)
+        if args.plot:
+            from .plot import MAX_PAIRS
+
+            if df["pair"].nunique() > MAX_PAIRS:
+                raise ValueError(f"{df['pair'].nunique()} pairs in one figure: at most {MAX_PAIRS} fit; "
+                                 "plot them in groups (fewer --pair options per run)")
         if args.output:
             write_csv(df, args.output, force=args.force)
         if args.plot:
@@ -77,6 +95,9 @@ def _timeline(args: argparse.Namespace) -> int:
             plot_timeline(df, args.plot, title=args.title, force=args.force)
     except (FileExistsError, FileNotFoundError, ValueError, ImportError) as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a folder that does not exist, no permission, a full disk
+        print(f"stance: error: could not write the timeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.output:
         cols = ["pair", "period", "score", "lo", "hi", "status", "n_articles", "n_duplicates", "n_sentences"]

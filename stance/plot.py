@@ -28,16 +28,30 @@ __all__ = ["plot_timeline", "biggest_moves", "FORMATS"]
 FORMATS = (".png", ".svg")
 # Moves numbered per pair.
 ANNOTATE_MOVES = 3
+# Pairs in one figure: each panel is about 5 inches; matplotlib refuses images over 65,536 px.
+MAX_PAIRS = 24
 # Characters in one quote line under a panel (fits the 12-inch figure at 8.5 pt).
 LINE_CHARS = 165
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
+def _period_end(label: str, start: datetime) -> datetime:
+    """The day after a period's last: a week's label names its last day ("2024-06-03/2024-06-09"),
+    a month ("2024-06") ends where the next month starts.
+
+    >>> _period_end("2024-12", datetime(2024, 12, 1)), _period_end("2024-06-03/2024-06-09", datetime(2024, 6, 3))
+    (datetime.datetime(2025, 1, 1, 0, 0), datetime.datetime(2024, 6, 10, 0, 0))
+    """
+    if "/" in label:
+        return datetime.fromisoformat(label.split("/")[1]) + timedelta(days=1)
+    return datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
 def biggest_moves(g: "pd.DataFrame", k: int = ANNOTATE_MOVES) -> list[tuple[int, float]]:
-    """(row position, change) of the k largest changes between successive non-empty periods,
-    in time order. Moves into or out of a sparse period count: they are drawn, and the quote
-    says which article made them."""
-    seen = [(i, s) for i, (s, st) in enumerate(zip(g["score"], g["status"])) if st != "empty"]
+    """(row position, change) of the k largest changes between successive periods with an
+    interval (``ok``), in time order. Sparse periods (one or two articles) are drawn but not
+    numbered: a move into or out of one is mostly one article's noise."""
+    seen = [(i, s) for i, (s, st) in enumerate(zip(g["score"], g["status"])) if st == "ok"]
     moves = [(i, s - prev) for (_, prev), (i, s) in zip(seen, seen[1:])]
     moves = sorted(moves, key=lambda m: -abs(m[1]))[:k]
     return sorted(moves)
@@ -86,6 +100,9 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
         raise ImportError("plotting needs matplotlib: pip install 'stance[timeline]'") from exc
 
     pairs = list(dict.fromkeys(df["pair"]))
+    if len(pairs) > MAX_PAIRS:
+        raise ValueError(f"{len(pairs)} pairs in one figure: at most {MAX_PAIRS} fit (each panel is about 5 "
+                         "inches tall); plot them in groups with several --pair options per run")
     n_quotes = {p: len(biggest_moves(df[df["pair"] == p].reset_index(drop=True))) for p in pairs}
     # Rows in inches, per pair: room for the panel title, score panel, a gap, count panel, then
     # the date labels and one line per quote. Fixed inches keep text apart however many pairs.
@@ -103,8 +120,10 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
         g = df[df["pair"] == pair].reset_index(drop=True)
         color = _COLORS[k % len(_COLORS)]
         starts = [datetime(d.year, d.month, d.day) for d in g["start"]]
-        step = (starts[1] - starts[0]) if len(starts) > 1 else timedelta(days=30)
-        ends = starts[1:] + [starts[-1] + step]  # months differ in length: each ends where the next starts
+        # Each period's end from its own label, so a filtered frame (no empty periods, say) is
+        # still drawn at the right dates.
+        ends = [_period_end(str(label), start) for label, start in zip(g["period"], starts)]
+        step = ends[0] - starts[0]
         mids = [s + (e - s) / 2 for s, e in zip(starts, ends)]
         ax = fig.add_subplot(grid[2 + 5 * k], sharex=first_ax)
         bars = fig.add_subplot(grid[4 + 5 * k], sharex=ax)
