@@ -561,7 +561,8 @@ def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Coll
     optional = (fields.text, fields.id, fields.title, fields.date)
     for rec in read_records(inputs, stdin=stdin):
         if present is not None and rec.fields and len(present) < len(optional):
-            present.update(f for f in optional if rec.fields.get(f) not in (None, ""))
+            # The text field counts when the key is there, even empty ("is empty" is its own error).
+            present.update(f for f in optional if rec.fields.get(f) not in (None, "") or (f == fields.text and f in rec.fields))
         if rec.where in done_where:
             yield Checked(rec.where, rec.id or rec.where, skipped=True)
             continue
@@ -803,7 +804,7 @@ def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence
         model = scorer
     for r in scored_records(inputs, fields, done_where=run.done_where, done_ids=run.done_ids, model=model,
                             backend=backend, threads=threads, workers=workers, batch_size=batch_size,
-                            sentences=sentences):
+                            sentences=sentences, report_fields=True):
         if r["kind"] == "skipped":
             run.skip(r["n"])
         elif r["kind"] == "error":

@@ -80,6 +80,16 @@ def _timeline(args: argparse.Namespace) -> int:
                 raise ValueError(f"{option} {path} is a directory; give a file name")
             if Path(path).exists() and not args.force:
                 raise FileExistsError(f"{path} exists; pass --force to overwrite")
+            folder = Path(path).parent
+            if not folder.is_dir():
+                raise ValueError(f"{option} {path}: the folder {folder} does not exist; make it first")
+            if not os.access(folder, os.W_OK):
+                raise ValueError(f"{option} {path}: the folder {folder} is not writable")
+        if args.plot:
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError as exc:
+                raise ImportError("plotting needs matplotlib: pip install 'stance[timeline]'") from exc
         df = build_timeline(args.scored, args.pair, args.freq)
         if args.plot:
             from .plot import MAX_PAIRS

@@ -179,7 +179,7 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
             e = _quote(g["evidence"][i], change)
             when = g["period"][i].split("/")[0]  # a week is named by its Monday
             head = (f"{n}  {'week of ' if '/' in g['period'][i] else ''}{when}  {'▲' if change >= 0 else '▼'} "
-                    f"{abs(change):.2f} to {g['score'][i]:+.2f}{' (sparse)' if status[i] == 'sparse' else ''}")
+                    f"{abs(change):.2f} to {g['score'][i]:+.2f}")
             if e:
                 room = LINE_CHARS - len(head) - len(str(e["id"])) - 14
                 lines.append(f"{head}   {e['score']:+.2f} “{_short(e['text'], room)}”  [{e['id']}]")

@@ -82,11 +82,11 @@ def check_ray(inputs: Sequence[str], model: Union[str, Path, None] = None) -> No
 
 
 def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[str], done_ids: frozenset[str],
-          batch_size: int) -> Iterator[Any]:
+          batch_size: int, report_fields: bool = False) -> Iterator[Any]:
     """Ray task: every record in input order as rows of kind "error", "skipped" (``n`` of them in a
-    row) or "group" (JSON list of [where, id, text, title, date], one sentence group), then one
-    row of kind "present": in ``error``, the JSON list of the field names some record holds (see
-    :func:`stance.batch.checked_records`), for the misspelt-field warnings."""
+    row) or "group" (JSON list of [where, id, text, title, date], one sentence group); with
+    ``report_fields``, then one row of kind "present": in ``error``, the JSON list of the field
+    names some record holds (see :func:`stance.batch.checked_records`), for the misspelt-field warnings."""
     import pyarrow as pa
 
     rows: list[tuple] = []
@@ -122,8 +122,10 @@ def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[s
         if len(rows) >= READ_BLOCK:
             yield table()
     rows.extend(held)
-    rows.append(("present", None, None, json.dumps(sorted(present)), 0, None))
-    yield table()
+    if report_fields:
+        rows.append(("present", None, None, json.dumps(sorted(present)), 0, None))
+    if rows:
+        yield table()
 
 
 class _ScoreGroups:
@@ -180,9 +182,10 @@ def disconnect() -> None:
 def scored_records(inputs: Sequence[str], fields: Fields, *, done_where: Collection[str] = frozenset(),
                    done_ids: Collection[str] = frozenset(), model: Union[str, Path, None] = None,
                    backend: str = "auto", threads: Optional[int] = None, workers: Optional[int] = None,
-                   batch_size: int = 64, sentences: bool = False) -> Iterator[dict[str, Any]]:
-    """Every input record in input order, as dicts with ``kind`` ("error", "skipped", "group"; last,
-    one "present" row, see ``_read``),
+                   batch_size: int = 64, sentences: bool = False,
+                   report_fields: bool = False) -> Iterator[dict[str, Any]]:
+    """Every input record in input order, as dicts with ``kind`` ("error", "skipped", "group"; with
+    ``report_fields``, last one "present" row, see ``_read``),
     ``where``, ``id``, ``error``, ``n`` (records skipped, or articles in the group) and ``scored``
     (a group's articles as a JSON list of [output row, sentence rows or None, number of sentences]).
 
@@ -205,7 +208,8 @@ def scored_records(inputs: Sequence[str], fields: Fields, *, done_where: Collect
         if workers is None:
             workers = max(1, int(ray.cluster_resources().get("CPU", 1) // threads))
         read_args = {"inputs": [str(Path(p).resolve()) for p in inputs], "fields": fields,
-                     "done_where": frozenset(done_where), "done_ids": frozenset(done_ids), "batch_size": batch_size}
+                     "done_where": frozenset(done_where), "done_ids": frozenset(done_ids), "batch_size": batch_size,
+                     "report_fields": report_fields}
         ds = (ray.data.from_items([{"task": 0}])
               # num_cpus=0: reading is light, and it keeps the read from being fused into the
               # actors (which would then score everything on one actor) or waiting for a free CPU.

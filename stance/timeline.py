@@ -48,6 +48,9 @@ MIN_WEIGHT = 1.0
 # true mean far less often than 90 % at the sizes it is shown for (simulated: 0.62 at 3
 # articles, 0.78 at 5, 0.86 at 10); this one covers 0.89-0.91 there (tests/test_timeline.py).
 INTERVAL = 0.90
+# A period is also sparse when its weight rests on effectively fewer articles than this,
+# (sum w)^2 / sum w^2: one full article and two passing mentions are one article's word.
+MIN_EFFECTIVE_ARTICLES = 2.0
 # Near-duplicates: Jaccard similarity of word 3-shingles of title + evidence sentences at
 # least DUPLICATE_JACCARD, published at most DUPLICATE_WINDOW_DAYS apart. Copies of one wire
 # story share their strongest sentences verbatim (same text, same scores, same evidence);
@@ -194,6 +197,8 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
                 pair = normalize_pair(raw_pair)
             except ValueError:
                 pair = str(raw_pair)
+            if pair in parsed:
+                raise ValueError(f"{name}: pairs {raw_pair!r} and another key are both {pair}: which one counts?")
             if not isinstance(p, Mapping) or "score" not in p:
                 raise ValueError(f"{name}: pair {pair}: expected an object with 'score', got {p!r}")
             if "confidence" not in p:
@@ -228,19 +233,25 @@ _NAMED_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec
 def _date_problem(text: str) -> Optional[str]:
     """Why ``text`` is not taken as a date, or None.
 
-    >>> [_date_problem(t) for t in ("2024-06-30", "30 June 2024", "06/07/2024", "2024")]
-    [None, None, 'is not an ISO date (YYYY-MM-DD) and names no month: day and month could be swapped', 'is not a full date (no day)']
+    >>> [_date_problem(t) for t in ("2024-06-30", "June 5th, 2024", "06/07/2024", "2024", "Jun 2024 08:00 GMT")]
+    [None, None, 'is not an ISO date (YYYY-MM-DD): 06/07 could be day/month or month/day', 'is not a full date (no day)', 'is not a full date (no day)']
     """
     text = text.strip()
     if _ISO_DATE.fullmatch(text):
         return None
     if re.fullmatch(r"\d{4}(?:-\d{2})?", text):
         return "is not a full date (no day)"
-    if _NAMED_MONTH.search(text) and re.search(r"\b\d{4}\b", text) and re.search(r"\b\d{1,2}\b", text):
-        return None
-    if re.search(r"\d", text):
-        return "is not an ISO date (YYYY-MM-DD) and names no month: day and month could be swapped"
-    return "is not a date"
+    if _NAMED_MONTH.search(text):
+        if not re.search(r"\b\d{4}\b", text):
+            return "names no year"
+        # A day is a number of 1-2 digits ("5", "5th") that is not part of a time of day.
+        day = re.search(r"\b\d{1,2}(?:st|nd|rd|th)?\b", re.sub(r"\d{1,2}:\d{2}(?::\d{2})?", " ", text))
+        return None if day else "is not a full date (no day)"
+    swap = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}", text)
+    if swap:
+        return f"is not an ISO date (YYYY-MM-DD): {swap.group(1)}/{swap.group(2)} could be day/month or month/day" \
+            if int(swap.group(1)) <= 12 and int(swap.group(2)) <= 12 else "is not an ISO date (YYYY-MM-DD)"
+    return "is not an ISO date (YYYY-MM-DD)" if re.search(r"\d", text) else "is not a date"
 
 
 def pair_counts(articles: Iterable[ScoredArticle]) -> Counter:
@@ -300,17 +311,19 @@ def duplicate_groups(texts: Sequence[Sequence[str]], dates: Sequence[datetime]) 
             return jaccard(sets[i], sets[h]) >= DUPLICATE_JACCARD
         return norms[i] == norms[h] and len(norms[i]) >= EXACT_MIN_TEXTS
 
-    for i in sorted(range(len(texts)), key=lambda i: (dates[i], i)):
+    order = {i: k for k, i in enumerate(sorted(range(len(texts)), key=lambda i: (dates[i], i)))}
+    for i in sorted(order, key=order.__getitem__):
         seen: set[int] = set()
-        for key in sorted(norms[i]):
+        for key in norms[i]:
             for h in reversed(heads_by_key.get(key, [])):
                 if (dates[i] - dates[h]).total_seconds() > window:
                     break  # in date order: the rest are further away
-                if h not in seen:
-                    seen.add(h)
-                    if head[i] == i and copies(i, h):
-                        head[i] = h
-        if head[i] == i:
+                seen.add(h)
+        # Of the kept items it copies, the earliest: the same answer whatever order the texts sort in.
+        matches = [h for h in seen if copies(i, h)]
+        if matches:
+            head[i] = min(matches, key=order.__getitem__)
+        else:
             for key in norms[i]:
                 heads_by_key.setdefault(key, []).append(i)
     groups: dict[int, list[int]] = {}
@@ -333,14 +346,18 @@ def weighted_mean(scores: Sequence[float], weights: Sequence[float]) -> float:
 
 def mean_interval(scores: Sequence[float], weights: Sequence[float], *, level: float = INTERVAL) -> tuple[float, float]:
     """Student t interval of the weighted mean: its standard error from the spread of the
-    articles' scores around it (the usual sandwich estimate, n / (n - 1) corrected), degrees of
+    articles' scores around it, each residual corrected for the article's own pull on the mean
+    (HC2: divided by 1 - w / sum w, so one heavy article does not hide the spread), degrees of
     freedom from the effective number of articles, (sum w)^2 / sum w^2, minus one; clipped to
     [-1, 1]. Only articles with weight > 0 count; NaN with fewer than two.
 
     >>> mean_interval([0.2, 0.2, 0.2], [1, 0.5, 0.1])
     (0.2, 0.2)
     """
-    from scipy.stats import t as student_t  # the timeline extra's; imported when first needed
+    try:
+        from scipy.stats import t as student_t  # the timeline extra's; imported when first needed
+    except ImportError as exc:
+        raise ImportError("the timeline's interval needs scipy: pip install 'stance[timeline]'") from exc
 
     s, w = np.asarray(scores, dtype=float), np.asarray(weights, dtype=float)
     s, w = s[w > 0], w[w > 0]
@@ -349,7 +366,7 @@ def mean_interval(scores: Sequence[float], weights: Sequence[float], *, level: f
         return math.nan, math.nan
     total = w.sum()
     mean = float((w * s).sum() / total)
-    se = math.sqrt(n / (n - 1) * float((w**2 * (s - mean) ** 2).sum()) / total**2)
+    se = math.sqrt(float((w**2 * (s - mean) ** 2 / (1 - w / total)).sum()) / total**2)
     dof = max(total**2 / float((w**2).sum()) - 1, 1.0)
     half = float(student_t.ppf(0.5 + level / 2, dof)) * se
     return round(max(-1.0, mean - half), 6), round(min(1.0, mean + half), 6)
@@ -380,11 +397,18 @@ def _top_evidence(members: Sequence[tuple[ScoredArticle, PairScore]], k: int = T
     return [e for _, e in sorted(chosen, key=lambda c: -c[0])[:k]]
 
 
-def _status(n_articles: int, n_weighted: int, weight: float) -> str:
+def _effective(weights: Sequence[float]) -> float:
+    """Kish's effective number of articles, (sum w)^2 / sum w^2 (0 with no weight)."""
+    squares = sum(w * w for w in weights)
+    return sum(weights) ** 2 / squares if squares > 0 else 0.0
+
+
+def _status(n_articles: int, n_weighted: int, weight: float, effective: float) -> str:
     """empty / sparse / ok; the article minimum counts only articles with weight > 0."""
     if n_articles == 0:
         return "empty"
-    return "sparse" if n_weighted < MIN_ARTICLES or weight < MIN_WEIGHT else "ok"
+    thin = n_weighted < MIN_ARTICLES or weight < MIN_WEIGHT or effective < MIN_EFFECTIVE_ARTICLES
+    return "sparse" if thin else "ok"
 
 
 # -- the timeline --------------------------------------------------------------------------------
@@ -434,7 +458,7 @@ def build_timeline(rows: Rows, pairs: Sequence[str], freq: str = "M") -> "pd.Dat
             scores = [p.score for _, p, _ in members]
             weights = [p.weight for _, p, _ in members]
             weight = round(float(sum(weights)), 6)
-            status = _status(len(members), sum(w > 0 for w in weights), weight)
+            status = _status(len(members), sum(w > 0 for w in weights), weight, _effective(weights))
             lo, hi = mean_interval(scores, weights) if status == "ok" else (math.nan, math.nan)
             out.append({
                 "pair": pair, "period": str(period), "start": period.start_time.date(),

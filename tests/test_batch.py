@@ -344,6 +344,10 @@ def test_a_text_field_no_record_has_is_named_once(tiny_scorer, tmp_path):
     s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o2.jsonl"), fields=b_fields(text="body"),
                     progress=False, stderr=err)
     assert s.errors == 0 and "warning" not in err.getvalue()
+    empty = write_jsonl(tmp_path / "empty.jsonl", [{"id": "a", "text": ""}])  # there, but empty: its own error
+    err = io.StringIO()
+    s = score_files(tiny_scorer, [str(empty)], str(tmp_path / "o3.jsonl"), progress=False, stderr=err)
+    assert s.errors == 1 and "warning" not in err.getvalue()
 
 
 @pytest.mark.parametrize("cut", ["after_where", "inside_multiline_title"])

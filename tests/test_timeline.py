@@ -58,10 +58,11 @@ def test_weighted_means_counts_and_statuses_match_hand_computation(rows):
     jan = one(df, "CHN-PRK", "2024-01")
     assert jan["score"] == pytest.approx(0.2) and jan["status"] == "ok"
     assert (jan["n_articles"], jan["n_sentences"], jan["weight"]) == (3, 8, pytest.approx(2.0))
-    # By hand: se^2 = 3/2 * (0.64*0.09 + 0.16*0.16 + 0.64*0.01) / 2.0^2, t on 4/1.44 - 1 degrees of freedom.
+    # By hand: se^2 = (0.64*0.09/0.6 + 0.16*0.16/0.8 + 0.64*0.01/0.6) / 2.0^2 (HC2: each over 1 - w/2),
+    # t on 4/1.44 - 1 degrees of freedom.
     from scipy.stats import t
 
-    half = t.ppf(0.95, 4 / 1.44 - 1) * math.sqrt(1.5 * 0.0896 / 4)
+    half = t.ppf(0.95, 4 / 1.44 - 1) * math.sqrt((0.0576 / 0.6 + 0.0256 / 0.8 + 0.0064 / 0.6) / 4)
     assert (jan["lo"], jan["hi"]) == (pytest.approx(0.2 - half, abs=1e-6), pytest.approx(0.2 + half, abs=1e-6))
     feb = one(df, "CHN-PRK", "2024-02")
     assert feb["status"] == "empty" and math.isnan(feb["score"]) and feb["n_articles"] == 0 and feb["evidence"] == []
@@ -111,6 +112,24 @@ def test_the_90_percent_interval_covers_about_90_percent_at_the_sizes_it_is_show
         lo, hi = mean_interval(rng.normal(0, 0.4, n), rng.uniform(0.4, 0.95, n))
         hits += lo <= 0 <= hi
     assert 0.86 <= hits / 1000 <= 0.95
+
+
+@pytest.mark.parametrize("n", [5, 10])
+def test_one_heavy_article_does_not_make_the_interval_overconfident(n):
+    # One full article and n - 1 passing mentions (the unweighted sandwich covered 0.79 at 5).
+    pytest.importorskip("scipy")
+    from stance.timeline import MIN_EFFECTIVE_ARTICLES, _effective
+
+    rng = np.random.default_rng(n)
+    hits = shown = 0
+    for _ in range(1000):
+        w = np.r_[rng.uniform(0.9, 1.0), rng.uniform(0.01, 0.08, n - 1)]
+        lo, hi = mean_interval(rng.normal(0, 0.4, n), w)
+        hits += lo <= 0 <= hi
+        shown += _effective(list(w)) >= MIN_EFFECTIVE_ARTICLES
+    assert hits / 1000 >= 0.86
+    if n == 5:  # effectively under two articles: such a period is sparse, no interval is shown at all
+        assert shown == 0
 
 
 def test_weighted_mean_and_interval_edge_cases():
@@ -242,7 +261,8 @@ def test_cli_refuses_bad_outputs_before_writing_anything(rows, tmp_path, capsys)
     base = ["timeline", str(scored), "--pair", "CHN-PRK"]
     for extra, says in ((["-o", str(tmp_path / "t.parquet")], "the timeline table is CSV"),
                         (["-o", str(tmp_path / "d.csv")], "is a directory"),
-                        (["-o", str(tmp_path / "no" / "t.csv")], "could not write the timeline")):
+                        (["-o", str(tmp_path / "no" / "t.csv")], "the folder"),
+                        (["-o", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "no" / "x.png")], "does not exist")):
         assert main(base + extra) == 2, extra
         assert says in capsys.readouterr().err
     scored_csv = tmp_path / "scored.csv"
