@@ -12,6 +12,7 @@ last line. Input rows = output rows + error rows, always.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -322,7 +323,11 @@ class _Sink:
     def flush(self) -> None:
         self.f.flush()
         if self.path is not None:
-            os.fsync(self.f.fileno())
+            try:
+                os.fsync(self.f.fileno())
+            except OSError as exc:  # /dev/null, a pipe: nothing on a disk to sync
+                if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EROFS):
+                    raise
 
     def close(self) -> None:
         self.flush()
@@ -670,7 +675,8 @@ class _Run:
             else:
                 sink.close()
         err = self.err_sink.path if self.err_sink is not None else None
-        if complete and err is not None and err.stat().st_size == 0:  # a clean run leaves no empty file
+        # A clean run leaves no empty errors file; only a regular file is removed (never /dev/null).
+        if complete and err is not None and err.is_file() and not err.is_symlink() and err.stat().st_size == 0:
             err.unlink()
 
 

@@ -365,3 +365,22 @@ def test_csv_resume_after_a_torn_row_loses_and_repeats_nothing(tiny_scorer, tmp_
         got = list(csv.DictReader(f))
     assert [r["id"] for r in got] == [str(i) for i in range(6)] and s.skipped == 5 and s.articles == 1
     assert got[5]["title"] == "Line one\nline two 5"
+
+
+def test_an_errors_path_that_is_not_a_regular_file_is_left_alone(tiny_scorer, tmp_path, monkeypatch):
+    import errno
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    target = tmp_path / "real_errors.jsonl"
+    target.write_text("")
+    link = tmp_path / "errors.jsonl"
+    link.symlink_to(target)
+    score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors=str(link), progress=False)
+    assert link.is_symlink() and target.exists()  # a clean run removes only an empty regular file it wrote
+
+    def no_sync(fd):  # what /dev/null or a pipe answers
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr("stance.batch.os.fsync", no_sync)
+    s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o2.jsonl"), progress=False)
+    assert s.articles == 1 and len(read_jsonl(tmp_path / "o2.jsonl")) == 1
