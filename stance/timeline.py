@@ -521,5 +521,5 @@ def _pandas():
     try:
         import pandas as pd
     except ImportError as exc:
-        raise ImportError("the timeline needs pandas and matplotlib: pip install 'stance[timeline]'") from exc
+        raise ImportError("the timeline needs pandas, matplotlib and scipy: pip install 'stance[timeline]'") from exc
     return pd
