@@ -291,7 +291,7 @@ def sentence_rows(a: ArticleScore) -> Iterator[dict[str, Any]]:
 
 class _Sink:
     """Appends rows as JSONL or CSV; each batch is flushed and fsynced so a crash tears at most
-    the line being written, which resume drops."""
+    the row being written, which a resumed run cuts (``_Run``, ``_keep_rows_of``) before this opens."""
 
     def __init__(self, path: Optional[Path], fmt: str, resume: bool, stdout: TextIO):
         self.fmt, self.path = fmt, path
@@ -301,7 +301,6 @@ class _Sink:
             self.f = stdout
             return
         if resume and path.exists():
-            _drop_torn_tail(path, fmt)
             self._csv_header_written = path.stat().st_size > 0
         self.f = open(path, "a" if resume else "w", encoding="utf-8", newline="")
 

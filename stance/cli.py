@@ -73,9 +73,10 @@ def _timeline(args: argparse.Namespace) -> int:
         for option, path in (("-o", args.output), ("--plot", args.plot)):
             if not path:
                 continue
-            if os.path.realpath(path) in seen:
-                raise ValueError(f"{option} {path} is also {seen[os.path.realpath(path)]}; write it to another file")
-            seen[os.path.realpath(path)] = f"the {option} file"
+            real = os.path.realpath(path)
+            if real in seen:
+                raise ValueError(f"{option} {path} is also {seen[real]}; write it to another file")
+            seen[real] = f"the {option} file"
             if Path(path).is_dir():
                 raise ValueError(f"{option} {path} is a directory; give a file name")
             if Path(path).exists() and not args.force:
@@ -85,24 +86,15 @@ def _timeline(args: argparse.Namespace) -> int:
                 raise ValueError(f"{option} {path}: the folder {folder} does not exist; make it first")
             if not os.access(folder, os.W_OK):
                 raise ValueError(f"{option} {path}: the folder {folder} is not writable")
-        if args.plot:
-            try:
-                import matplotlib  # noqa: F401
-            except ImportError as exc:
-                raise ImportError("plotting needs matplotlib: pip install 'stance[timeline]'") from exc
         df = build_timeline(args.scored, args.pair, args.freq)
-        if args.plot:
-            from .plot import MAX_PAIRS
-
-            if df["pair"].nunique() > MAX_PAIRS:
-                raise ValueError(f"{df['pair'].nunique()} pairs in one figure: at most {MAX_PAIRS} fit; "
-                                 "plot them in groups (fewer --pair options per run)")
-        if args.output:
-            write_csv(df, args.output, force=args.force)
+        # The figure first: plot_timeline refuses (no matplotlib, too many pairs) before it draws,
+        # so a refusal leaves no CSV behind either.
         if args.plot:
             from .plot import plot_timeline
 
             plot_timeline(df, args.plot, title=args.title, force=args.force)
+        if args.output:
+            write_csv(df, args.output, force=args.force)
     except (FileExistsError, FileNotFoundError, ValueError, ImportError) as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -311,8 +311,9 @@ def duplicate_groups(texts: Sequence[Sequence[str]], dates: Sequence[datetime]) 
             return jaccard(sets[i], sets[h]) >= DUPLICATE_JACCARD
         return norms[i] == norms[h] and len(norms[i]) >= EXACT_MIN_TEXTS
 
-    order = {i: k for k, i in enumerate(sorted(range(len(texts)), key=lambda i: (dates[i], i)))}
-    for i in sorted(order, key=order.__getitem__):
+    ranked = sorted(range(len(texts)), key=lambda i: (dates[i], i))
+    order = {i: k for k, i in enumerate(ranked)}
+    for i in ranked:
         seen: set[int] = set()
         for key in norms[i]:
             for h in reversed(heads_by_key.get(key, [])):
@@ -327,7 +328,7 @@ def duplicate_groups(texts: Sequence[Sequence[str]], dates: Sequence[datetime]) 
             for key in norms[i]:
                 heads_by_key.setdefault(key, []).append(i)
     groups: dict[int, list[int]] = {}
-    for i in sorted(range(len(texts)), key=lambda i: (dates[i], i)):
+    for i in ranked:
         groups.setdefault(head[i], []).append(i)
     return sorted(groups.values(), key=lambda g: g[0])
 
