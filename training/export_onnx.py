@@ -175,8 +175,10 @@ def write_vnni_view(model_dir: Path) -> dict:
     return signed_view(model_dir / INT8_FILE, model_dir / INT8_VNNI_FILE)
 
 
-def parity(model_dir: Path, dataset: Path, backend: str = "onnx-int8", graph: Optional[str] = None) -> dict:
-    """Label agreement and probability differences of ``backend`` against torch on the test split.
+def parity(model_dir: Path, dataset: Path, backend: str = "onnx-int8", graph: Optional[str] = None,
+           split: str = "test") -> dict:
+    """Label agreement and probability differences of ``backend`` against torch on one split (test: the
+    number reported; dev: for choosing between variants without reading test).
 
     ``graph`` runs that ONNX file of the model directory instead, whatever the CPU would choose
     and with no self-check (to compare the uint8 graph with the VNNI view on a VNNI CPU).
@@ -185,7 +187,7 @@ def parity(model_dir: Path, dataset: Path, backend: str = "onnx-int8", graph: Op
     from datasets import load_from_disk
     from stance.backends import OnnxBackend
 
-    texts = list(load_from_disk(str(dataset))["test"]["text"])
+    texts = list(load_from_disk(str(dataset))[split]["text"])
     a = stance.load(model_dir, backend="torch").predict_proba(texts)
     if graph is None:
         scorer = stance.load(model_dir, backend=backend)
@@ -195,21 +197,21 @@ def parity(model_dir: Path, dataset: Path, backend: str = "onnx-int8", graph: Op
     b = scorer.predict_proba(texts)
     alone = np.concatenate([scorer.predict_proba([t]) for t in texts[:200]])
     return {"backend": f"{scorer.backend.name} ({scorer.backend.precision})", "graph": scorer.backend.file,
-            "n": len(texts), "label_agreement": round(float((a.argmax(1) == b.argmax(1)).mean()), 4),
+            "split": split, "n": len(texts), "label_agreement": round(float((a.argmax(1) == b.argmax(1)).mean()), 4),
             "max_prob_diff": round(float(np.abs(a - b).max()), 4), "mean_prob_diff": round(float(np.abs(a - b).mean()), 5),
             "batch_vs_alone_max_diff": float(np.abs(alone - b[:200]).max()), "probs": b}
 
 
-def report_parity(model_dir: Path, dataset: Path, int8: bool) -> None:
+def report_parity(model_dir: Path, dataset: Path, int8: bool, split: str = "test") -> None:
     """Print parity of each graph this CPU runs: fp32, the int8 graph loading chooses, and on a
     CPU with VNNI the uint8 graph too, with how far the two int8 graphs are apart."""
     from stance.cpu import has_vnni
 
-    runs = [parity(model_dir, dataset, "onnx-fp32")]
+    runs = [parity(model_dir, dataset, "onnx-fp32", split=split)]
     if int8:
-        runs.append(parity(model_dir, dataset, "onnx-int8"))
+        runs.append(parity(model_dir, dataset, "onnx-int8", split=split))
         if runs[-1]["graph"] != INT8_FILE and has_vnni():
-            runs.append(parity(model_dir, dataset, graph=INT8_FILE))
+            runs.append(parity(model_dir, dataset, graph=INT8_FILE, split=split))
     for r in runs:
         print({k: v for k, v in r.items() if k != "probs"})
     if len(runs) == 3:
@@ -223,6 +225,8 @@ def main(argv=None) -> None:
     ap.add_argument("--int8", action="store_true", help="also write model.int8.onnx")
     ap.add_argument("--dataset", type=Path, default=ROOT / "build" / "dataset")
     ap.add_argument("--check", action="store_true", help="report parity against torch on --dataset's test split")
+    ap.add_argument("--split", choices=("test", "dev"), default="test",
+                    help="split --check and --check-only read (dev: to choose between variants without reading test)")
     ap.add_argument("--check-only", action="store_true",
                     help="report parity of the exports already in the model directory, writing nothing")
     ap.add_argument("--vnni-only", action="store_true",
@@ -240,12 +244,12 @@ def main(argv=None) -> None:
         print(f"wrote {args.model / INT8_VNNI_FILE} ({(args.model / INT8_VNNI_FILE).stat().st_size / 1e6:.2f} MB)")
         return
     if args.check_only:
-        report_parity(args.model, args.dataset, int8=(args.model / INT8_FILE).is_file())
+        report_parity(args.model, args.dataset, int8=(args.model / INT8_FILE).is_file(), split=args.split)
         return
     for out in export(args.model, int8=args.int8, dataset=args.dataset):
         print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     if args.check:
-        report_parity(args.model, args.dataset, int8=args.int8)
+        report_parity(args.model, args.dataset, int8=args.int8, split=args.split)
 
 
 if __name__ == "__main__":
