@@ -65,8 +65,8 @@ sys.path.insert(0, str(ROOT / "training"))
 from stance.model_dir import LABELS, read_metadata, write_metadata  # noqa: E402
 
 from export_onnx import CALIBRATION_SENTENCES  # noqa: E402
-from quantize_int8 import ALPHA, FFN_GROUPS  # noqa: E402
-from train import batches, fit_temperature, predict_logits, set_seed  # noqa: E402
+from quantize_int8 import FFN_GROUPS, smoothing_factor  # noqa: E402
+from train import batches, fit_temperature, length_bucketed, predict_logits, set_seed  # noqa: E402
 
 # Weight of the int8-vs-fp32 term against the anchor term (1 and 20 measured; 20 is better).
 CONSISTENCY = 20.0
@@ -106,43 +106,59 @@ class FakeQuantLinear(torch.nn.Module):
         return torch.nn.functional.linear(xq, wq, self.linear.bias)
 
 
-def wrap(model) -> list[list[FakeQuantLinear]]:
-    """Replace every encoder MatMul with a FakeQuantLinear; returns them grouped by shared input
-    (Q, K, V read the same activation and share one smoothing factor, as in the int8 graph)."""
-    groups = []
+# The encoder MatMuls of one layer, grouped by shared input (Q, K, V read the same activation and
+# share one smoothing factor, as in the int8 graph), with how many channel slices each input has.
+_SITES = ((("attention.self", "query"), ("attention.self", "key"), ("attention.self", "value")),
+          (("attention.output", "dense"),), (("intermediate", "dense"),), (("output", "dense"),))
+_SLICES = {("output", "dense"): FFN_GROUPS}
+
+
+def _each_site(model):
+    """(module, attribute, site) for every encoder MatMul, in ``_SITES`` order, layer by layer."""
     for layer in model.base_model.encoder.layer:
-        att = layer.attention
-        qkv = [FakeQuantLinear(getattr(att.self, n)) for n in ("query", "key", "value")]
-        for n, m in zip(("query", "key", "value"), qkv):
-            setattr(att.self, n, m)
-        att.output.dense = FakeQuantLinear(att.output.dense)
-        layer.intermediate.dense = FakeQuantLinear(layer.intermediate.dense)
-        layer.output.dense = FakeQuantLinear(layer.output.dense, FFN_GROUPS)
-        groups += [qkv, [att.output.dense], [layer.intermediate.dense], [layer.output.dense]]
+        for group in _SITES:
+            yield [(layer.get_submodule(owner), name, (owner, name)) for owner, name in group]
+
+
+def wrap(model) -> list[list[FakeQuantLinear]]:
+    """Replace every encoder MatMul with a FakeQuantLinear; returns them grouped by shared input."""
+    groups = []
+    for sites in _each_site(model):
+        group = [FakeQuantLinear(getattr(mod, name), _SLICES.get(site, 1)) for mod, name, site in sites]
+        for (mod, name, _), fq in zip(sites, group):
+            setattr(mod, name, fq)
+        groups.append(group)
     return groups
+
+
+def unwrap(model) -> None:
+    """Put the plain Linears back (undoes ``wrap``)."""
+    for sites in _each_site(model):
+        for mod, name, _ in sites:
+            setattr(mod, name, getattr(mod, name).linear)
 
 
 @torch.no_grad()
 def calibrate(model, tokenizer, groups, texts: list[str], max_length: int) -> None:
     """SmoothQuant factors as quantize_int8.quantise computes them, from activation peaks on ``texts``."""
     peaks: dict[int, torch.Tensor] = {}
-    hooks = []
-    for i, group in enumerate(groups):
-        def hook(_mod, inputs, _out, i=i):
-            x, keep = inputs[0], _mask[0]
-            m = x[keep].abs().amax(0)
-            peaks[i] = torch.maximum(peaks[i], m) if i in peaks else m
-        hooks.append(group[0].register_forward_hook(hook))
-    _mask: list[torch.Tensor] = [torch.empty(0)]
+    keep = torch.empty(0, dtype=torch.bool)  # the batch's real tokens (padding must not set a peak)
+
+    def hook(i, inputs):
+        m = inputs[0][keep].abs().amax(0)
+        peaks[i] = torch.maximum(peaks[i], m) if i in peaks else m
+
+    hooks = [group[0].register_forward_pre_hook(lambda _mod, inputs, i=i: hook(i, inputs))
+             for i, group in enumerate(groups)]
     for batch in batches(texts, 32):
         enc = tokenizer(batch, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-        _mask[0] = enc["attention_mask"].bool()
+        keep = enc["attention_mask"].bool()
         model(**enc)
     for h in hooks:
         h.remove()
     for i, group in enumerate(groups):
         w_peak = torch.stack([m.linear.weight.abs().amax(0) for m in group]).amax(0)
-        s = peaks[i].clamp(min=1e-5) ** ALPHA / w_peak.clamp(min=1e-5) ** (1 - ALPHA)
+        s = torch.from_numpy(smoothing_factor(peaks[i].numpy(), w_peak.numpy()))
         for m in group:
             m.smooth.copy_(s)
 
@@ -159,16 +175,6 @@ def int8_gap(zq: torch.Tensor, z: torch.Tensor, tail: float) -> torch.Tensor:
     g = (zq.softmax(-1) - z.softmax(-1)).pow(2).sum(-1)
     worst = g.topk(max(1, len(g) // 4)).values
     return g.mean() + tail * worst.mean()
-
-
-def unwrap(model) -> None:
-    for layer in model.base_model.encoder.layer:
-        att = layer.attention
-        for n in ("query", "key", "value"):
-            setattr(att.self, n, getattr(att.self, n).linear)
-        att.output.dense = att.output.dense.linear
-        layer.intermediate.dense = layer.intermediate.dense.linear
-        layer.output.dense = layer.output.dense.linear
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -220,11 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     while step < steps:
         shuffled = texts[:]
         order.shuffle(shuffled)
-        chunk = args.batch_size * 50  # length-bucketed batches, as train.py
-        plan = [b for i in range(0, len(shuffled), chunk)
-                for b in batches(sorted(shuffled[i:i + chunk], key=len), args.batch_size)]
-        order.shuffle(plan)
-        for batch in plan:
+        for batch in length_bucketed(shuffled, args.batch_size, order):
             if step >= steps:
                 break
             enc = tokenizer(batch, truncation=True, max_length=max_length, padding=True, return_tensors="pt")

@@ -192,6 +192,11 @@ class _Builder:
         return self.node("Mul", [y, scale], out)
 
 
+def smoothing_factor(x_peak: np.ndarray, w_peak: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+    """SmoothQuant's per-channel factor: the activation is divided by it, the weight rows multiplied."""
+    return (np.maximum(x_peak, 1e-5) ** alpha / np.maximum(w_peak, 1e-5) ** (1 - alpha)).astype(np.float32)
+
+
 def quantise(model, peak: dict[str, np.ndarray], *, alpha: float = ALPHA, ffn_groups: int = FFN_GROUPS,
              fp32_layers: Iterable[int] = FP32_LAYERS, unsigned_weights: bool = True) -> int:
     """Rewrite ``model`` (an onnx ModelProto, in place); returns how many MatMuls became int8.
@@ -207,7 +212,7 @@ def quantise(model, peak: dict[str, np.ndarray], *, alpha: float = ALPHA, ffn_gr
         # One factor per activation, shared by its consumers (Q, K and V read the same input).
         w_peak = np.max([np.abs(weights[n.input[1]]).max(1) for n in graph.node
                          if n.name in targets and n.input[0] == x], axis=0)
-        smooth[x] = (np.maximum(peak[x], 1e-5) ** alpha / np.maximum(w_peak, 1e-5) ** (1 - alpha)).astype(np.float32)
+        smooth[x] = smoothing_factor(peak[x], w_peak, alpha)
     b = _Builder(unsigned_weights)
     shared: dict[str, tuple[str, str]] = {}
     for node in graph.node:

@@ -54,6 +54,15 @@ def batches(items: list, size: int):
         yield items[i : i + size]
 
 
+def length_bucketed(items: list, size: int, rng: random.Random, key=len) -> list[list]:
+    """Batches of ``items`` (already shuffled) in a random order, each cut from a chunk of 50
+    batches sorted by ``key``: similar lengths batch together, which cuts padding."""
+    chunk = size * 50
+    order = [b for i in range(0, len(items), chunk) for b in batches(sorted(items[i : i + chunk], key=key), size)]
+    rng.shuffle(order)
+    return order
+
+
 @torch.inference_mode()
 def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64,
                    pooling: str = "cls") -> np.ndarray:
@@ -237,11 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     model.train()
     while step < total:
         rng.shuffle(train)
-        # Length-bucketed batches: sort chunks of 50 batches by length to cut padding.
-        chunk = args.batch_size * 50
-        order = [b for i in range(0, len(train), chunk)
-                 for b in batches(sorted(train[i : i + chunk], key=lambda x: len(x[0])), args.batch_size)]
-        rng.shuffle(order)
+        order = length_bucketed(train, args.batch_size, rng, key=lambda x: len(x[0]))
         for batch in order:
             if step >= total:
                 break
