@@ -45,3 +45,15 @@ def test_synthetic_near_duplicate_of_a_test_sentence_is_dropped_not_moved_to_tes
     by_split = {(r["source"], r["split"]) for r in kept}
     assert by_split == {("cameo_class", "test"), ("synthetic_team", "train")}
     assert not any(r["source"] == "synthetic_team" and r["split"] != "train" for r in kept)
+
+
+def test_second_pass_relabels_train_rows_only_even_after_dedup_moves_one_to_test():
+    train_row = data._row("Pakistan said the separatists launched 504 attacks.", "neutral", "voa_team", "111:3",
+                          "train", article_id="111", kind="article")
+    test_twin = data._row("Pakistan said the separatists launched 504 attacks!", "cooling", "cameo_class", "t:9", "test")
+    other = data._row("Officials met on Tuesday.", "neutral", "voa_team", "111:4", "train", article_id="111", kind="article")
+    kept, _ = data.deduplicate([train_row, test_twin, other])
+    data.apply_second_pass(kept, {("111", 3): "cooling", ("111", 4): "warming"})
+    by_id = {r["orig_id"]: (r["split"], r["label"]) for r in kept}
+    # The twin group went to test with the team's first label; the second pass does not reach it.
+    assert by_id == {"111:3": ("test", "neutral"), "111:4": ("train", "warming")}

@@ -129,19 +129,23 @@ def _voa_splits(story_ids: list[str], double_ids: set[str]) -> dict[str, str]:
     return {s: "test" if s in test else "dev" if s in dev else "train" for s in story_ids}
 
 
-def load_voa_team(ann_dir: Path = ANNOTATIONS) -> tuple[list[dict], dict]:
-    """The team's sentence labels, with the adjudicated label where two annotators disagreed."""
+def load_voa_team(ann_dir: Path = ANNOTATIONS, second_pass: bool = False) -> tuple[list[dict], dict]:
+    """The team's sentence labels, with the adjudicated label where two annotators disagreed.
+
+    ``second_pass``: also read the train stories' blind second annotation and its adjudicated
+    labels (``annotations/voa_train_adjudicated.jsonl``; ``annotations/second_pass.py``), which
+    ``build`` applies once the splits are final (``apply_second_pass``)."""
     labels: dict[tuple[str, int], dict] = {}
     for path in sorted(glob.glob(str(ann_dir / "parts/voa_sentences_b*.jsonl"))):
         for line in open(path, encoding="utf-8"):
             r = json.loads(line)
             labels[(str(r["story_id"]), int(r["sent_idx"]))] = r
-    adjudicated = {}
-    adj_path = ann_dir / "voa_adjudicated.jsonl"
-    if adj_path.exists():
-        for line in open(adj_path, encoding="utf-8"):
-            r = json.loads(line)
-            adjudicated[(str(r["story_id"]), int(r["sent_idx"]))] = r["label"]
+    adjudicated, train_adjudicated = {}, {}
+    for name, into in (("voa_adjudicated.jsonl", adjudicated),
+                       ("voa_train_adjudicated.jsonl", train_adjudicated if second_pass else {})):
+        if (ann_dir / name).exists():
+            for r in _read_jsonl(ann_dir / name):
+                into[(str(r["story_id"]), int(r["sent_idx"]))] = r["label"]
     double = _read_jsonl(ann_dir / "voa_double.jsonl")
     double_ids = {str(r["story_id"]) for r in double}
     splits = _voa_splits(sorted({k[0] for k in labels}), double_ids)
@@ -150,7 +154,9 @@ def load_voa_team(ann_dir: Path = ANNOTATIONS) -> tuple[list[dict], dict]:
         label = adjudicated.get((sid, idx), r["label"])
         rows.append(_row(r["text"], label, "voa_team", f"{sid}:{idx}", splits[sid], article_id=sid,
                          kind="article", countries=r.get("countries", [])))
-    return rows, {"double": double, "primary": labels, "adjudicated": adjudicated}
+    second = _read_jsonl(ann_dir / "voa_train_second.jsonl") if second_pass else []
+    return rows, {"double": double, "primary": labels, "adjudicated": adjudicated,
+                  "second": second, "train_adjudicated": train_adjudicated}
 
 
 def _hashed_labels(pattern: str, ann_dir: Path) -> dict[tuple[str, int], dict]:
@@ -325,15 +331,17 @@ def cohen_kappa(a: list[str], b: list[str]) -> float:
     return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
-def agreement(team: dict, rows: list[dict]) -> dict:
+def agreement(team: dict, rows: list[dict], second: str = "double", adjudicated: str = "adjudicated") -> dict:
+    """First annotator against a blind second one: ``team[second]``'s rows (the double-labelled test
+    sample, or with ``second="second"`` the train stories' second pass)."""
     pairs = [(team["primary"][(str(r["story_id"]), int(r["sent_idx"]))]["label"], r["label"])
-             for r in team["double"] if (str(r["story_id"]), int(r["sent_idx"])) in team["primary"]]
+             for r in team[second] if (str(r["story_id"]), int(r["sent_idx"])) in team["primary"]]
     if not pairs:
         return {}
     a, b = zip(*pairs)
     from sklearn.metrics import f1_score
 
-    double_ids = {str(r["story_id"]) for r in team["double"]}
+    double_ids = {str(r["story_id"]) for r in team[second]}
     splits = sorted({r["split"] for r in rows if r.get("article_id") in double_ids})
 
     # The second annotator scored as a model is: 3-class macro-F1 against the first (a human
@@ -341,7 +349,7 @@ def agreement(team: dict, rows: list[dict]) -> dict:
     return {"n": len(pairs), "kappa": cohen_kappa(list(a), list(b)),
             "macro_f1": float(f1_score(a, b, labels=list(LABELS), average="macro")), "splits": splits,
             "raw_agreement": sum(x == y for x, y in pairs) / len(pairs),
-            "disagreements": sum(x != y for x, y in pairs), "adjudicated": len(team["adjudicated"])}
+            "disagreements": sum(x != y for x, y in pairs), "adjudicated": len(team[adjudicated])}
 
 
 def dataset_hash(rows: list[dict]) -> str:
@@ -351,14 +359,26 @@ def dataset_hash(rows: list[dict]) -> str:
     return h.hexdigest()[:16]
 
 
-def build(data: Path, with_synthetic: bool = False) -> tuple[list[dict], dict]:
-    team_rows, team = load_voa_team()
+def apply_second_pass(rows: list[dict], adjudicated: dict[tuple[str, int], str]) -> None:
+    """The adjudicated second-pass label of each VOA row still in train. After de-duplication,
+    because a train sentence that near-duplicates a held-out one moves into that split with its
+    label: dev and test keep the labels they were measured with."""
+    for r in rows:
+        if r["source"] == "voa_team" and r["split"] == "train":
+            sid, idx = r["orig_id"].rsplit(":", 1)
+            r["label"] = adjudicated.get((sid, int(idx)), r["label"])
+
+
+def build(data: Path, with_synthetic: bool = False, second_pass: bool = False) -> tuple[list[dict], dict]:
+    team_rows, team = load_voa_team(second_pass=second_pass)
     synthetic = load_synthetic_team(data) if with_synthetic else []
     rows = team_rows + load_ag_team(data) + synthetic + load_cameo(data) + load_plover(data) + load_multicoder(data)
     n_raw = Counter(r["source"] for r in rows)
     rows, n_dups = deduplicate(rows)
     _dev_from_train(rows)
+    apply_second_pass(rows, team["train_adjudicated"])
     info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team, team_rows),
+            "second_pass": agreement(team, team_rows, "second", "train_adjudicated") if second_pass else {},
             "hash": dataset_hash(rows),
             "train_hash": dataset_hash([r for r in rows if r["split"] != "test"]),
             "articles": list(load_article_labels().values())}
@@ -397,6 +417,13 @@ def data_card(rows: list[dict], info: dict) -> str:
                   f"3-class macro-F1 of the second against the first {ag['macro_f1']:.3f}; "
                   f"{ag['disagreements']} disagreements, {ag['adjudicated']} adjudicated "
                   "(`annotations/voa_adjudicated.jsonl`).", ""]
+    sp = info.get("second_pass")
+    if sp:
+        lines += [f"Train stories, second pass: all {sp['n']} train sentences labelled again by a second annotator "
+                  f"blind to the first (`annotations/voa_train_second.jsonl`): kappa **{sp['kappa']:.3f}**, raw "
+                  f"agreement {sp['raw_agreement']:.3f}, macro-F1 of the second against the first {sp['macro_f1']:.3f}; "
+                  f"{sp['disagreements']} disagreements, {sp['adjudicated']} adjudicated by a third reader who saw "
+                  "both labels unattributed (`annotations/voa_train_adjudicated.jsonl`), whose label is used.", ""]
     syn = [r for r in rows if r["source"] == "synthetic_team"]
     if syn:
         lines += [f"Synthetic stories: {len(syn)} sentences of {len({r['article_id'] for r in syn})} machine-written "
@@ -422,10 +449,12 @@ def main(argv: list[str] | None = None) -> None:
     # (0.649 -> 0.612, MiniLM, 4 epochs, 2026-12-02); the shipped model is trained without them.
     ap.add_argument("--with-synthetic", action="store_true",
                     help="add the team's labels of the synthetic stories to the train split")
+    ap.add_argument("--second-pass", action="store_true",
+                    help="use the adjudicated labels of the train stories' blind second annotation")
     args = ap.parse_args(argv)
     if not (args.data / "SOURCES.md").exists():
         raise SystemExit(f"error: {args.data} is not the shared data directory (no SOURCES.md); pass --data DIR")
-    rows, info = build(args.data, args.with_synthetic)
+    rows, info = build(args.data, args.with_synthetic, args.second_pass)
     from datasets import disable_progress_bars
 
     disable_progress_bars()

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from batching import cut
 from stance.segment import split_sentences
 
 N_BATCHES = 6
@@ -24,15 +25,7 @@ for st in stories:
     ]
     units.append({k: st[k] for k in ("id", "title", "section", "published")} | {"text": st["text"], "sentences": sents})
 
-total = sum(len(u["sentences"]) for u in units)
-batches, cur, size = [], [], 0
-for u in units:
-    cur.append(u)
-    size += len(u["sentences"])
-    if size >= total / N_BATCHES * (len(batches) + 1) and len(batches) < N_BATCHES - 1:
-        batches.append(cur)
-        cur = []
-batches.append(cur)
+batches = cut(units, N_BATCHES)
 for i, b in enumerate(batches):
     (out / f"batch_{i:02d}.json").write_text(json.dumps(b, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"batch_{i:02d}: {len(b)} stories, {sum(len(u['sentences']) for u in b)} sentences")

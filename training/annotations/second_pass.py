@@ -1,0 +1,114 @@
+"""Blind second annotation of the VOA train stories: agreement, adjudication batches, final files.
+
+    python training/annotations/second_pass.py compare   # agreement; work/adjudicate_NN.json
+    python training/annotations/second_pass.py collect   # voa_train_second.jsonl, voa_train_adjudicated.jsonl
+
+``compare`` reads the second labels (work/second_NN.labels.jsonl, from the batches of
+``make_second_batches.py``) against the first (parts/voa_sentences_b*.jsonl), prints Cohen's kappa,
+raw agreement and the second's macro-F1 against the first, and writes every disagreement into
+adjudication batches: the whole story, the sentence, and the two labels as A and B in an order
+drawn per sentence, so the adjudicator does not know which annotator said which.
+``collect`` checks the adjudicators' files (work/adjudicate_NN.labels.jsonl: story_id, sent_idx,
+label, reason) and writes the committed files: every second label, and the final label of each
+disagreement with its reason (the format of ``voa_adjudicated.jsonl``).
+"""
+import glob
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from data import LABELS, cohen_kappa, load_voa_team  # noqa: E402
+
+WORK = HERE / "work"
+SECOND_FILE = HERE / "voa_train_second.jsonl"
+ADJUDICATED_FILE = HERE / "voa_train_adjudicated.jsonl"
+N_ADJ_BATCHES = 3
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+
+
+def _second() -> dict:
+    rows = [r for p in sorted(glob.glob(str(WORK / "second_*.labels.jsonl"))) for r in _jsonl(p)]
+    return {(str(r["story_id"]), int(r["sent_idx"])): r for r in rows}
+
+
+def compare() -> None:
+    from sklearn.metrics import f1_score
+
+    rows, info = load_voa_team()
+    train = {r["article_id"] for r in rows if r["split"] == "train"}
+    first = {k: r for k, r in info["primary"].items() if k[0] in train}
+    second = _second()
+    missing = sorted(set(first) - set(second))
+    if missing:
+        raise SystemExit(f"error: {len(missing)} train sentences have no second label, first {missing[:3]}")
+    keys = sorted(first)
+    a, b = [first[k]["label"] for k in keys], [second[k]["label"] for k in keys]
+    print(f"{len(keys)} sentences: kappa {cohen_kappa(a, b):.3f}, raw agreement "
+          f"{sum(x == y for x, y in zip(a, b)) / len(keys):.3f}, second vs first macro-F1 "
+          f"{f1_score(a, b, labels=list(LABELS), average='macro'):.3f}")
+    print("first -> second:", dict(Counter((x, y) for x, y in zip(a, b) if x != y).most_common()))
+    texts = {}
+    for k, r in info["primary"].items():
+        texts.setdefault(k[0], []).append((k[1], r["text"]))
+    rng = random.Random(7)
+    items = []
+    for k in keys:
+        if first[k]["label"] != second[k]["label"]:
+            pair = [first[k]["label"], second[k]["label"]]
+            rng.shuffle(pair)
+            story = " ".join(t for _, t in sorted(texts[k[0]]))
+            items.append({"story_id": k[0], "sent_idx": k[1], "text": first[k]["text"], "story": story,
+                          "label_a": pair[0], "label_b": pair[1]})
+    WORK.mkdir(exist_ok=True)
+    for i in range(N_ADJ_BATCHES):
+        part = items[i::N_ADJ_BATCHES]
+        (WORK / f"adjudicate_{i:02d}.json").write_text(json.dumps(part, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"adjudicate_{i:02d}.json: {len(part)} disagreements")
+
+
+def collect() -> None:
+    second = _second()
+    asked = {(str(r["story_id"]), int(r["sent_idx"])): r
+             for p in sorted(glob.glob(str(WORK / "adjudicate_*.json"))) if not p.endswith(".labels.json")
+             for r in json.load(open(p, encoding="utf-8"))}
+    answers = [r for p in sorted(glob.glob(str(WORK / "adjudicate_*.labels.jsonl"))) for r in _jsonl(p)]
+    problems, out = [], {}
+    for n, r in enumerate(answers, 1):
+        k = (str(r.get("story_id")), int(r.get("sent_idx", -1)))
+        if k not in asked:
+            problems.append(f"answer {n}: {k} was not asked")
+        elif r.get("label") not in LABELS:
+            problems.append(f"answer {n}: label {r.get('label')!r} not in {list(LABELS)}")
+        elif not str(r.get("reason", "")).strip():
+            problems.append(f"answer {n}: {k} has no reason")
+        else:
+            q = asked[k]
+            out[k] = {"story_id": k[0], "sent_idx": k[1], "text": q["text"], "label_a": q["label_a"],
+                      "label_b": q["label_b"], "label": r["label"], "reason": r["reason"],
+                      "adjudicator": r.get("adjudicator", "")}
+    if set(asked) - set(out):
+        problems.append(f"{len(set(asked) - set(out))} disagreements not adjudicated, first {sorted(set(asked) - set(out))[:3]}")
+    if problems:
+        raise SystemExit("\n".join(problems[:30]))
+    with open(SECOND_FILE, "w", encoding="utf-8") as f:
+        for k in sorted(second):
+            r = second[k]
+            f.write(json.dumps({"story_id": k[0], "sent_idx": k[1], "text": r["text"], "label": r["label"],
+                                "countries": r.get("countries", []), "pair_labels": r.get("pair_labels", {}),
+                                "annotator": r.get("annotator", "")}, ensure_ascii=False) + "\n")
+    with open(ADJUDICATED_FILE, "w", encoding="utf-8") as f:
+        for k in sorted(out):
+            f.write(json.dumps(out[k], ensure_ascii=False) + "\n")
+    print(f"{len(second)} second labels -> {SECOND_FILE.name}; {len(out)} adjudicated -> {ADJUDICATED_FILE.name}: "
+          f"{dict(Counter(r['label'] for r in out.values()))}")
+
+
+if __name__ == "__main__":
+    {"compare": compare, "collect": collect}[sys.argv[1] if len(sys.argv) > 1 else "compare"]()
