@@ -424,6 +424,13 @@ def data_card(rows: list[dict], info: dict) -> str:
                   f"agreement {sp['raw_agreement']:.3f}, macro-F1 of the second against the first {sp['macro_f1']:.3f}; "
                   f"{sp['disagreements']} disagreements, {sp['adjudicated']} adjudicated by a third reader who saw "
                   "both labels unattributed (`annotations/voa_train_adjudicated.jsonl`), whose label is used.", ""]
+    else:
+        lines += ["Not in this build: a blind second annotation of all 1,525 train-story sentences "
+                  "(`annotations/voa_train_second.jsonl`; kappa 0.802 against the first, 176 disagreements "
+                  "adjudicated in `annotations/voa_train_adjudicated.jsonl`, 135 of them first neutral, second "
+                  "cooling). `--second-pass` uses the adjudicated labels (114 train rows change, dev and test do "
+                  "not); on the dev split that lowered real-article macro-F1 from 0.649 to 0.569, so the shipped "
+                  "model is trained on the first pass.", ""]
     syn = [r for r in rows if r["source"] == "synthetic_team"]
     if syn:
         lines += [f"Synthetic stories: {len(syn)} sentences of {len({r['article_id'] for r in syn})} machine-written "
