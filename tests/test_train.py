@@ -143,3 +143,32 @@ def test_perturbed_copies_are_stable_different_and_never_bare_fragments():
     copies = [perturb(text, k) for k in range(3)]
     assert copies == [perturb(text, k) for k in range(3)] and len(set(copies) | {text}) == 4
     assert perturb("Seoul, Tokyo.", 2) == "Seoul, Tokyo."  # a crop would leave one word
+
+
+def test_running_mean_is_the_mean_of_the_snapshots():
+    from training.train import running_mean
+
+    m = torch.nn.Linear(2, 1, bias=False)
+    mean = None
+    for n, value in enumerate([1.0, 2.0, 6.0]):
+        with torch.no_grad():
+            m.weight.fill_(value)
+        mean = running_mean(mean, m, n)
+    assert torch.allclose(mean["weight"], torch.full((1, 2), 3.0))
+    assert m.weight[0, 0].item() == 6.0  # the model itself is left as it is
+
+
+def test_average_last_ships_the_mean_of_the_last_epochs_snapshots(tiny_model_dir, tmp_path):
+    from safetensors.torch import load_file
+
+    ds = _tiny_dataset(tmp_path / "ds")
+    common = ["--dataset", str(ds), "--base", str(tiny_model_dir), "--epochs", "4", "--batch-size", "4"]
+    train_main(common + ["--out", str(tmp_path / "last")])
+    train_main(common + ["--out", str(tmp_path / "avg"), "--average-last", "2"])
+    meta = json.loads((tmp_path / "avg" / "stance.json").read_text())
+    # 36 rows a epoch (12 articles, each 3 times) in batches of 4: 9 steps, 36 in all; the last 2
+    # epochs are steps 19-36, snapshots every 10 steps: 20 and 30.
+    assert meta["weights_averaged"] == {"last_epochs": 2.0, "snapshots": 2}
+    assert "weights_averaged" not in json.loads((tmp_path / "last" / "stance.json").read_text())
+    last, avg = (load_file(str(tmp_path / d / "model.safetensors")) for d in ("last", "avg"))
+    assert not torch.equal(last["classifier.weight"], avg["classifier.weight"])

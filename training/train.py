@@ -97,6 +97,29 @@ def keep_layers(model, indexes: list[int]) -> None:
     model.config.num_hidden_layers = len(indexes)
 
 
+# Steps between the weight snapshots that --average-last averages (about 25 per epoch of v3's 249
+# steps: enough to smooth the last epochs' noise, cheap next to a training step).
+AVERAGE_EVERY = 10
+
+
+def running_mean(mean: dict | None, model, n: int) -> dict:
+    """The mean of ``n`` earlier snapshots (``mean``) updated with the model's weights now.
+
+    >>> m = torch.nn.Linear(1, 1, bias=False)
+    >>> with torch.no_grad(): _ = m.weight.fill_(1.0)
+    >>> avg = running_mean(None, m, 0)
+    >>> with torch.no_grad(): _ = m.weight.fill_(3.0)
+    >>> running_mean(avg, m, 1)["weight"].item()
+    2.0
+    """
+    with torch.no_grad():
+        if mean is None:
+            return {k: p.detach().clone() for k, p in model.named_parameters()}
+        for k, p in model.named_parameters():
+            mean[k] += (p.detach() - mean[k]) / (n + 1)
+    return mean
+
+
 def read_teacher(path: Path) -> dict[str, torch.Tensor]:
     """Teacher probabilities (at the teacher's fitted temperature) by text."""
     out = {}
@@ -172,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pooling", choices=POOLINGS, default="cls",
                     help="sentence vector for the classifier: cls (BERT's pooler, what plain transformers runs) "
                          "or mean (token average, how all-MiniLM-L6-v2 was trained; stance/pooling.py)")
+    ap.add_argument("--average-last", type=float, default=0.0, metavar="EPOCHS",
+                    help="ship the running mean of the weights over the last EPOCHS epochs (taken every "
+                         f"{AVERAGE_EVERY} steps) instead of the last weights; 0: off")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
     if args.with_dev != (args.temperature_from is not None):
@@ -243,6 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     sched = get_linear_schedule_with_warmup(opt, int(0.1 * total), total)
     rng = random.Random(args.seed)
     step, t0 = 0, time.time()
+    averaged, n_averaged = None, 0
     model.train()
     while step < total:
         rng.shuffle(train)
@@ -258,9 +285,17 @@ def main(argv: list[str] | None = None) -> None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
             step += 1
+            if args.average_last and step > total - args.average_last * steps_per_epoch and step % AVERAGE_EVERY == 0:
+                averaged = running_mean(averaged, model, n_averaged)
+                n_averaged += 1
             if step % 50 == 0 or step == total:
                 print(f"step {step}/{total} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
 
+    if averaged is not None:
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                p.copy_(averaged[name])
+        print(f"weights: mean of {n_averaged} snapshots over the last {args.average_last:g} epochs")
     if args.temperature_from:
         from stance.model_dir import read_metadata
 
@@ -295,6 +330,7 @@ def main(argv: list[str] | None = None) -> None:
         **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
         **({"pooling": args.pooling} if args.pooling != "cls" else {}),
         **({"kinds": only_kinds} if only_kinds else {}),
+        **({"weights_averaged": {"last_epochs": args.average_last, "snapshots": n_averaged}} if averaged is not None else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},
     })
