@@ -57,3 +57,9 @@ def test_second_pass_relabels_train_rows_only_even_after_dedup_moves_one_to_test
     by_id = {r["orig_id"]: (r["split"], r["label"]) for r in kept}
     # The twin group went to test with the team's first label; the second pass does not reach it.
     assert by_id == {"111:3": ("test", "neutral"), "111:4": ("train", "warming")}
+
+
+def test_an_unknown_second_pass_version_names_the_versions_there(tmp_path):
+    (tmp_path / "voa_train_adjudicated_v1.1.jsonl").write_text("")
+    with pytest.raises(SystemExit, match=r"--second-pass v9: no annotations/voa_train_adjudicated_v9.jsonl \(versions there: v1.1\)"):
+        data.load_voa_team(tmp_path, second_pass="v9")

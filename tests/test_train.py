@@ -172,3 +172,20 @@ def test_average_last_ships_the_mean_of_the_last_epochs_snapshots(tiny_model_dir
     assert "weights_averaged" not in json.loads((tmp_path / "last" / "stance.json").read_text())
     last, avg = (load_file(str(tmp_path / d / "model.safetensors")) for d in ("last", "avg"))
     assert not torch.equal(last["classifier.weight"], avg["classifier.weight"])
+
+
+def test_layer_decay_gives_lower_layers_smaller_rates_and_covers_every_parameter():
+    from transformers import BertConfig, BertForSequenceClassification
+    from training.train import layer_groups
+
+    m = BertForSequenceClassification(BertConfig(hidden_size=8, num_hidden_layers=3, num_attention_heads=2,
+                                                 intermediate_size=8, vocab_size=10, num_labels=3))
+    groups = layer_groups(m, 1e-4, 0.5)
+    rate = {id(p): g["lr"] for g in groups for p in g["params"]}
+    assert len(rate) == sum(1 for _ in m.parameters())  # each parameter in exactly one group
+    named = dict(m.named_parameters())
+    assert rate[id(named["classifier.weight"])] == 1e-4
+    assert rate[id(named["bert.encoder.layer.2.output.dense.weight"])] == 5e-5
+    assert rate[id(named["bert.encoder.layer.0.output.dense.weight"])] == 1.25e-5
+    assert rate[id(named["bert.embeddings.word_embeddings.weight"])] == 6.25e-6
+    assert [len(g["params"]) for g in layer_groups(m, 1e-4, 1.0)] == [len(named)]

@@ -19,6 +19,7 @@ import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Optional
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # stance.segment: the same segmentation the library uses
@@ -129,11 +130,12 @@ def _voa_splits(story_ids: list[str], double_ids: set[str]) -> dict[str, str]:
     return {s: "test" if s in test else "dev" if s in dev else "train" for s in story_ids}
 
 
-def load_voa_team(ann_dir: Path = ANNOTATIONS, second_pass: bool = False) -> tuple[list[dict], dict]:
+def load_voa_team(ann_dir: Path = ANNOTATIONS, second_pass: Optional[str] = None) -> tuple[list[dict], dict]:
     """The team's sentence labels, with the adjudicated label where two annotators disagreed.
 
-    ``second_pass``: also read the train stories' blind second annotation and its adjudicated
-    labels (``annotations/voa_train_adjudicated.jsonl``; ``annotations/second_pass.py``), which
+    ``second_pass``: a codebook version (``v1.1``, ``v1.2``); also read the train stories' blind
+    second annotation and the labels adjudicated under that version
+    (``annotations/voa_train_adjudicated_VERSION.jsonl``; ``annotations/second_pass.py``), which
     ``build`` applies once the splits are final (``apply_second_pass``)."""
     labels: dict[tuple[str, int], dict] = {}
     for path in sorted(glob.glob(str(ann_dir / "parts/voa_sentences_b*.jsonl"))):
@@ -141,8 +143,12 @@ def load_voa_team(ann_dir: Path = ANNOTATIONS, second_pass: bool = False) -> tup
             r = json.loads(line)
             labels[(str(r["story_id"]), int(r["sent_idx"]))] = r
     adjudicated, train_adjudicated = {}, {}
+    if second_pass and not (ann_dir / f"voa_train_adjudicated_{second_pass}.jsonl").exists():
+        known = sorted(p.stem.rsplit("_", 1)[1] for p in ann_dir.glob("voa_train_adjudicated_*.jsonl"))
+        raise SystemExit(f"error: --second-pass {second_pass}: no annotations/voa_train_adjudicated_{second_pass}.jsonl "
+                         f"(versions there: {', '.join(known) or 'none'})")
     for name, into in (("voa_adjudicated.jsonl", adjudicated),
-                       ("voa_train_adjudicated.jsonl", train_adjudicated if second_pass else {})):
+                       (f"voa_train_adjudicated_{second_pass}.jsonl", train_adjudicated if second_pass else {})):
         if (ann_dir / name).exists():
             for r in _read_jsonl(ann_dir / name):
                 into[(str(r["story_id"]), int(r["sent_idx"]))] = r["label"]
@@ -369,7 +375,7 @@ def apply_second_pass(rows: list[dict], adjudicated: dict[tuple[str, int], str])
             r["label"] = adjudicated.get((sid, int(idx)), r["label"])
 
 
-def build(data: Path, with_synthetic: bool = False, second_pass: bool = False) -> tuple[list[dict], dict]:
+def build(data: Path, with_synthetic: bool = False, second_pass: Optional[str] = None) -> tuple[list[dict], dict]:
     team_rows, team = load_voa_team(second_pass=second_pass)
     synthetic = load_synthetic_team(data) if with_synthetic else []
     rows = team_rows + load_ag_team(data) + synthetic + load_cameo(data) + load_plover(data) + load_multicoder(data)
@@ -378,7 +384,8 @@ def build(data: Path, with_synthetic: bool = False, second_pass: bool = False) -
     _dev_from_train(rows)
     apply_second_pass(rows, team["train_adjudicated"])
     info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team, team_rows),
-            "second_pass": agreement(team, team_rows, "second", "train_adjudicated") if second_pass else {},
+            "second_pass": ({**agreement(team, team_rows, "second", "train_adjudicated"), "version": second_pass}
+                            if second_pass else {}),
             "hash": dataset_hash(rows),
             "train_hash": dataset_hash([r for r in rows if r["split"] != "test"]),
             "articles": list(load_article_labels().values())}
@@ -423,7 +430,8 @@ def data_card(rows: list[dict], info: dict) -> str:
                   f"blind to the first (`annotations/voa_train_second.jsonl`): kappa **{sp['kappa']:.3f}**, raw "
                   f"agreement {sp['raw_agreement']:.3f}, macro-F1 of the second against the first {sp['macro_f1']:.3f}; "
                   f"{sp['disagreements']} disagreements, {sp['adjudicated']} adjudicated by a third reader who saw "
-                  "both labels unattributed (`annotations/voa_train_adjudicated.jsonl`), whose label is used.", ""]
+                  f"both labels unattributed, reading codebook {sp['version']} "
+                  f"(`annotations/voa_train_adjudicated_{sp['version']}.jsonl`), whose label is used.", ""]
     else:
         lines += ["Not in this build: a blind second annotation of all 1,525 train-story sentences "
                   "(`annotations/voa_train_second.jsonl`; kappa 0.802 against the first, 176 disagreements "
@@ -456,8 +464,9 @@ def main(argv: list[str] | None = None) -> None:
     # (0.649 -> 0.612, MiniLM, 4 epochs, 2026-12-02); the shipped model is trained without them.
     ap.add_argument("--with-synthetic", action="store_true",
                     help="add the team's labels of the synthetic stories to the train split")
-    ap.add_argument("--second-pass", action="store_true",
-                    help="use the adjudicated labels of the train stories' blind second annotation")
+    ap.add_argument("--second-pass", metavar="VERSION", default=None,
+                    help="use the train stories' blind second annotation, as adjudicated under this codebook "
+                         "version (v1.1 or v1.2)")
     args = ap.parse_args(argv)
     if not (args.data / "SOURCES.md").exists():
         raise SystemExit(f"error: {args.data} is not the shared data directory (no SOURCES.md); pass --data DIR")

@@ -120,6 +120,31 @@ def running_mean(mean: dict | None, model, n: int) -> dict:
     return mean
 
 
+def layer_groups(model, lr: float, decay: float) -> list[dict]:
+    """AdamW parameter groups with layer-wise decayed learning rates (ULMFiT / ELECTRA style): the
+    lower a layer, the more general what it holds and the less it should move.
+
+    >>> from transformers import BertConfig, BertForSequenceClassification
+    >>> m = BertForSequenceClassification(BertConfig(hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
+    ...                                              intermediate_size=8, vocab_size=10))
+    >>> sorted({round(g["lr"], 4) for g in layer_groups(m, 1.0, 0.5)})
+    [0.125, 0.25, 0.5, 1.0]
+    """
+    if decay == 1.0:
+        return [{"params": list(model.parameters()), "lr": lr}]
+    n = model.config.num_hidden_layers
+    groups: dict[float, list] = {}
+    for name, p in model.named_parameters():
+        if ".embeddings." in name:
+            depth = n + 1
+        elif ".encoder.layer." in name:
+            depth = n - int(name.split(".encoder.layer.")[1].split(".")[0])
+        else:  # pooler, classifier
+            depth = 0
+        groups.setdefault(lr * decay ** depth, []).append(p)
+    return [{"params": ps, "lr": g} for g, ps in groups.items()]
+
+
 def read_teacher(path: Path) -> dict[str, torch.Tensor]:
     """Teacher probabilities (at the teacher's fitted temperature) by text."""
     out = {}
@@ -198,6 +223,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--average-last", type=float, default=0.0, metavar="EPOCHS",
                     help="ship the running mean of the weights over the last EPOCHS epochs (taken every "
                          f"{AVERAGE_EVERY} steps) instead of the last weights; 0: off")
+    ap.add_argument("--layer-decay", type=float, default=1.0, metavar="GAMMA",
+                    help="layer-wise learning rates: encoder layer k of n gets lr * GAMMA ** (n - k), the "
+                         "embeddings lr * GAMMA ** (n + 1), the pooler and classifier lr; 1: one rate for all")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
     if args.with_dev != (args.temperature_from is not None):
@@ -265,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
                     soft.pop(r["text"], None)
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     total = int(steps_per_epoch * args.epochs)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    opt = torch.optim.AdamW(layer_groups(model, args.lr, args.layer_decay), lr=args.lr, weight_decay=0.01)
     sched = get_linear_schedule_with_warmup(opt, int(0.1 * total), total)
     rng = random.Random(args.seed)
     step, t0 = 0, time.time()
@@ -330,6 +358,7 @@ def main(argv: list[str] | None = None) -> None:
         **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
         **({"pooling": args.pooling} if args.pooling != "cls" else {}),
         **({"kinds": only_kinds} if only_kinds else {}),
+        **({"layer_decay": args.layer_decay} if args.layer_decay != 1.0 else {}),
         **({"weights_averaged": {"last_epochs": args.average_last, "snapshots": n_averaged}} if averaged is not None else {}),
         "train_seconds": round(time.time() - t0),
         "metrics": {},

@@ -1,16 +1,17 @@
 """Blind second annotation of the VOA train stories: agreement, adjudication batches, final files.
 
-    python training/annotations/second_pass.py compare   # agreement; work/adjudicate_NN.json
-    python training/annotations/second_pass.py collect   # voa_train_second.jsonl, voa_train_adjudicated.jsonl
+    python training/annotations/second_pass.py compare        # agreement; work/adjudicate_NN.json
+    python training/annotations/second_pass.py collect TAG    # voa_train_second.jsonl, voa_train_adjudicated_TAG.jsonl
 
 ``compare`` reads the second labels (work/second_NN.labels.jsonl, from the batches of
 ``make_second_batches.py``) against the first (parts/voa_sentences_b*.jsonl), prints Cohen's kappa,
 raw agreement and the second's macro-F1 against the first, and writes every disagreement into
 adjudication batches: the whole story, the sentence, and the two labels as A and B in an order
 drawn per sentence, so the adjudicator does not know which annotator said which.
-``collect`` checks the adjudicators' files (work/adjudicate_NN.labels.jsonl: story_id, sent_idx,
-label, reason) and writes the committed files: every second label, and the final label of each
-disagreement with its reason (the format of ``voa_adjudicated.jsonl``).
+``collect TAG`` checks the adjudicators' files (work/adjudicate_NN.TAG.labels.jsonl: story_id,
+sent_idx, label, reason) and writes the committed files: every second label, and the final label
+of each disagreement with its reason (the format of ``voa_adjudicated.jsonl``). TAG names the
+codebook version the adjudicators read (v1.1 first; v1.2 after the codebook was narrowed).
 """
 import glob
 import json
@@ -25,7 +26,6 @@ from data import LABELS, cohen_kappa, load_voa_team  # noqa: E402
 
 WORK = HERE / "work"
 SECOND_FILE = HERE / "voa_train_second.jsonl"
-ADJUDICATED_FILE = HERE / "voa_train_adjudicated.jsonl"
 N_ADJ_BATCHES = 3
 
 
@@ -73,12 +73,16 @@ def compare() -> None:
         print(f"adjudicate_{i:02d}.json: {len(part)} disagreements")
 
 
-def collect() -> None:
+def adjudicated_file(tag: str) -> Path:
+    return HERE / f"voa_train_adjudicated_{tag}.jsonl"
+
+
+def collect(tag: str) -> None:
     second = _second()
     asked = {(str(r["story_id"]), int(r["sent_idx"])): r
-             for p in sorted(glob.glob(str(WORK / "adjudicate_*.json"))) if not p.endswith(".labels.json")
+             for p in sorted(glob.glob(str(WORK / "adjudicate_[0-9][0-9].json")))
              for r in json.load(open(p, encoding="utf-8"))}
-    answers = [r for p in sorted(glob.glob(str(WORK / "adjudicate_*.labels.jsonl"))) for r in _jsonl(p)]
+    answers = [r for p in sorted(glob.glob(str(WORK / f"adjudicate_*.{tag}.labels.jsonl"))) for r in _jsonl(p)]
     problems, out = [], {}
     for n, r in enumerate(answers, 1):
         k = (str(r.get("story_id")), int(r.get("sent_idx", -1)))
@@ -103,12 +107,17 @@ def collect() -> None:
             f.write(json.dumps({"story_id": k[0], "sent_idx": k[1], "text": r["text"], "label": r["label"],
                                 "countries": r.get("countries", []), "pair_labels": r.get("pair_labels", {}),
                                 "annotator": r.get("annotator", "")}, ensure_ascii=False) + "\n")
-    with open(ADJUDICATED_FILE, "w", encoding="utf-8") as f:
+    with open(adjudicated_file(tag), "w", encoding="utf-8") as f:
         for k in sorted(out):
             f.write(json.dumps(out[k], ensure_ascii=False) + "\n")
-    print(f"{len(second)} second labels -> {SECOND_FILE.name}; {len(out)} adjudicated -> {ADJUDICATED_FILE.name}: "
+    print(f"{len(second)} second labels -> {SECOND_FILE.name}; {len(out)} adjudicated -> {adjudicated_file(tag).name}: "
           f"{dict(Counter(r['label'] for r in out.values()))}")
 
 
 if __name__ == "__main__":
-    {"compare": compare, "collect": collect}[sys.argv[1] if len(sys.argv) > 1 else "compare"]()
+    if len(sys.argv) > 1 and sys.argv[1] == "collect":
+        if len(sys.argv) != 3:
+            raise SystemExit("usage: second_pass.py collect TAG (the codebook version the adjudicators read, e.g. v1.2)")
+        collect(sys.argv[2])
+    else:
+        compare()
