@@ -434,11 +434,12 @@ def data_card(rows: list[dict], info: dict) -> str:
                   f"(`annotations/voa_train_adjudicated_{sp['version']}.jsonl`), whose label is used.", ""]
     else:
         lines += ["Not in this build: a blind second annotation of all 1,525 train-story sentences "
-                  "(`annotations/voa_train_second.jsonl`; kappa 0.802 against the first, 176 disagreements "
-                  "adjudicated in `annotations/voa_train_adjudicated.jsonl`, 135 of them first neutral, second "
-                  "cooling). `--second-pass` uses the adjudicated labels (114 train rows change, dev and test do "
-                  "not); on the dev split that lowered real-article macro-F1 from 0.649 to 0.569, so the shipped "
-                  "model is trained on the first pass.", ""]
+                  "(`annotations/voa_train_second.jsonl`; kappa 0.802 against the first; 176 disagreements, 135 of "
+                  "them first neutral, second cooling, adjudicated under codebook v1.1 and again under v1.2 in "
+                  "`annotations/voa_train_adjudicated_VERSION.jsonl`). `--second-pass VERSION` uses those labels "
+                  "(v1.1: 114 train rows change, v1.2: 94; dev and test do not); on the dev split they lowered "
+                  "real-article macro-F1 from 0.649 to 0.569 (v1.1) and 0.605 (v1.2), so the shipped model is "
+                  "trained on the first pass.", ""]
     syn = [r for r in rows if r["source"] == "synthetic_team"]
     if syn:
         lines += [f"Synthetic stories: {len(syn)} sentences of {len({r['article_id'] for r in syn})} machine-written "
