@@ -130,25 +130,32 @@ def _voa_splits(story_ids: list[str], double_ids: set[str]) -> dict[str, str]:
     return {s: "test" if s in test else "dev" if s in dev else "train" for s in story_ids}
 
 
-def load_voa_team(ann_dir: Path = ANNOTATIONS, second_pass: Optional[str] = None) -> tuple[list[dict], dict]:
+def load_voa_team(ann_dir: Path = ANNOTATIONS, second_pass: Optional[str] = None,
+                  heldout_second_pass: Optional[str] = None) -> tuple[list[dict], dict]:
     """The team's sentence labels, with the adjudicated label where two annotators disagreed.
 
     ``second_pass``: a codebook version (``v1.1``, ``v1.2``); also read the train stories' blind
     second annotation and the labels adjudicated under that version
     (``annotations/voa_train_adjudicated_VERSION.jsonl``; ``annotations/second_pass.py``), which
-    ``build`` applies once the splits are final (``apply_second_pass``)."""
+    ``build`` applies once the splits are final (``apply_second_pass``). ``heldout_second_pass``: the
+    same for the dev and test stories (``voa_heldout_adjudicated_VERSION.jsonl``): a second reading
+    of the measured labels, to report beside the first, never to choose a model on."""
     labels: dict[tuple[str, int], dict] = {}
     for path in sorted(glob.glob(str(ann_dir / "parts/voa_sentences_b*.jsonl"))):
         for line in open(path, encoding="utf-8"):
             r = json.loads(line)
             labels[(str(r["story_id"]), int(r["sent_idx"]))] = r
     adjudicated, train_adjudicated = {}, {}
-    if second_pass and not (ann_dir / f"voa_train_adjudicated_{second_pass}.jsonl").exists():
-        known = sorted(p.stem.rsplit("_", 1)[1] for p in ann_dir.glob("voa_train_adjudicated_*.jsonl"))
-        raise SystemExit(f"error: --second-pass {second_pass}: no annotations/voa_train_adjudicated_{second_pass}.jsonl "
-                         f"(versions there: {', '.join(known) or 'none'})")
+    heldout_adjudicated: dict = {}
+    for flag, which, version in (("--second-pass", "train", second_pass), ("--heldout-second-pass", "heldout", heldout_second_pass)):
+        if version and not (ann_dir / f"voa_{which}_adjudicated_{version}.jsonl").exists():
+            known = sorted(p.stem.rsplit("_", 1)[1] for p in ann_dir.glob(f"voa_{which}_adjudicated_*.jsonl"))
+            raise SystemExit(f"error: {flag} {version}: no annotations/voa_{which}_adjudicated_{version}.jsonl "
+                             f"(versions there: {', '.join(known) or 'none'})")
     for name, into in (("voa_adjudicated.jsonl", adjudicated),
-                       (f"voa_train_adjudicated_{second_pass}.jsonl", train_adjudicated if second_pass else {})):
+                       (f"voa_train_adjudicated_{second_pass}.jsonl", train_adjudicated if second_pass else {}),
+                       (f"voa_heldout_adjudicated_{heldout_second_pass}.jsonl",
+                        heldout_adjudicated if heldout_second_pass else {})):
         if (ann_dir / name).exists():
             for r in _read_jsonl(ann_dir / name):
                 into[(str(r["story_id"]), int(r["sent_idx"]))] = r["label"]
@@ -161,8 +168,10 @@ def load_voa_team(ann_dir: Path = ANNOTATIONS, second_pass: Optional[str] = None
         rows.append(_row(r["text"], label, "voa_team", f"{sid}:{idx}", splits[sid], article_id=sid,
                          kind="article", countries=r.get("countries", [])))
     second = _read_jsonl(ann_dir / "voa_train_second.jsonl") if second_pass else []
+    heldout_second = _read_jsonl(ann_dir / "voa_heldout_second.jsonl") if heldout_second_pass else []
     return rows, {"double": double, "primary": labels, "adjudicated": adjudicated,
-                  "second": second, "train_adjudicated": train_adjudicated}
+                  "second": second, "train_adjudicated": train_adjudicated,
+                  "heldout_second": heldout_second, "heldout_adjudicated": heldout_adjudicated}
 
 
 def _hashed_labels(pattern: str, ann_dir: Path) -> dict[tuple[str, int], dict]:
@@ -365,27 +374,32 @@ def dataset_hash(rows: list[dict]) -> str:
     return h.hexdigest()[:16]
 
 
-def apply_second_pass(rows: list[dict], adjudicated: dict[tuple[str, int], str]) -> None:
-    """The adjudicated second-pass label of each VOA row still in train. After de-duplication,
+def apply_second_pass(rows: list[dict], adjudicated: dict[tuple[str, int], str],
+                      splits: tuple[str, ...] = ("train",)) -> None:
+    """The adjudicated second-pass label of each VOA row in ``splits``. After de-duplication,
     because a train sentence that near-duplicates a held-out one moves into that split with its
     label: dev and test keep the labels they were measured with."""
     for r in rows:
-        if r["source"] == "voa_team" and r["split"] == "train":
+        if r["source"] == "voa_team" and r["split"] in splits:
             sid, idx = r["orig_id"].rsplit(":", 1)
             r["label"] = adjudicated.get((sid, int(idx)), r["label"])
 
 
-def build(data: Path, with_synthetic: bool = False, second_pass: Optional[str] = None) -> tuple[list[dict], dict]:
-    team_rows, team = load_voa_team(second_pass=second_pass)
+def build(data: Path, with_synthetic: bool = False, second_pass: Optional[str] = None,
+          heldout_second_pass: Optional[str] = None) -> tuple[list[dict], dict]:
+    team_rows, team = load_voa_team(second_pass=second_pass, heldout_second_pass=heldout_second_pass)
     synthetic = load_synthetic_team(data) if with_synthetic else []
     rows = team_rows + load_ag_team(data) + synthetic + load_cameo(data) + load_plover(data) + load_multicoder(data)
     n_raw = Counter(r["source"] for r in rows)
     rows, n_dups = deduplicate(rows)
     _dev_from_train(rows)
     apply_second_pass(rows, team["train_adjudicated"])
+    apply_second_pass(rows, team["heldout_adjudicated"], ("dev", "test"))
     info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team, team_rows),
             "second_pass": ({**agreement(team, team_rows, "second", "train_adjudicated"), "version": second_pass}
                             if second_pass else {}),
+            "heldout_second_pass": ({**agreement(team, team_rows, "heldout_second", "heldout_adjudicated"),
+                                     "version": heldout_second_pass} if heldout_second_pass else {}),
             "hash": dataset_hash(rows),
             "train_hash": dataset_hash([r for r in rows if r["split"] != "test"]),
             "articles": list(load_article_labels().values())}
@@ -440,6 +454,15 @@ def data_card(rows: list[dict], info: dict) -> str:
                   "(v1.1: 114 train rows change, v1.2: 94; dev and test do not); on the dev split they lowered "
                   "real-article macro-F1 from 0.649 to 0.569 (v1.1) and 0.605 (v1.2), so the shipped model is "
                   "trained on the first pass.", ""]
+    hp = info.get("heldout_second_pass")
+    if hp:
+        lines += [f"Dev and test stories, second pass: {hp['n']} sentences (all but the test sample double-labelled "
+                  f"from the start) labelled again by a second annotator blind to the first "
+                  f"(`annotations/voa_heldout_second.jsonl`): kappa **{hp['kappa']:.3f}**, raw agreement "
+                  f"{hp['raw_agreement']:.3f}, macro-F1 of the second against the first {hp['macro_f1']:.3f}; "
+                  f"{hp['disagreements']} disagreements adjudicated under codebook {hp['version']} "
+                  f"(`annotations/voa_heldout_adjudicated_{hp['version']}.jsonl`), whose labels this build's dev "
+                  "and test rows carry.", ""]
     syn = [r for r in rows if r["source"] == "synthetic_team"]
     if syn:
         lines += [f"Synthetic stories: {len(syn)} sentences of {len({r['article_id'] for r in syn})} machine-written "
@@ -468,10 +491,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--second-pass", metavar="VERSION", default=None,
                     help="use the train stories' blind second annotation, as adjudicated under this codebook "
                          "version (v1.1 or v1.2)")
+    ap.add_argument("--heldout-second-pass", metavar="VERSION", default=None,
+                    help="measure against the dev and test stories' blind second annotation, adjudicated under "
+                         "this codebook version (a second reading of the held-out labels; never for choosing)")
     args = ap.parse_args(argv)
     if not (args.data / "SOURCES.md").exists():
         raise SystemExit(f"error: {args.data} is not the shared data directory (no SOURCES.md); pass --data DIR")
-    rows, info = build(args.data, args.with_synthetic, args.second_pass)
+    rows, info = build(args.data, args.with_synthetic, args.second_pass, args.heldout_second_pass)
     from datasets import disable_progress_bars
 
     disable_progress_bars()

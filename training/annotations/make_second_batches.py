@@ -1,10 +1,11 @@
-"""Cut the VOA *train* stories into batches for a blind second annotation.
+"""Cut VOA stories into batches for a blind second annotation.
 
-Usage: python training/annotations/make_second_batches.py [N_BATCHES]
-Writes training/annotations/work/second_NN.json (git-ignored): whole stories, every sentence
-with its index and text, and no label, so the second annotator cannot see the first one's.
-The first labels are in parts/voa_sentences_b*.jsonl; disagreements go to adjudication
-(``second_pass.py``). Train stories only: dev and test keep the labels they were measured with.
+Usage: python training/annotations/make_second_batches.py [N_BATCHES] [--heldout]
+Writes training/annotations/work/second_NN.json (the train stories) or, with ``--heldout``,
+heldout_NN.json (the dev and test stories, less the test sample already double-labelled): whole
+stories, every sentence with its index and text, and no label, so the second annotator cannot
+see the first one's. The first labels are in parts/voa_sentences_b*.jsonl; disagreements go to
+adjudication (``second_pass.py``).
 """
 import json
 import sys
@@ -17,17 +18,21 @@ sys.path.insert(0, str(HERE))
 from data import load_voa_team  # noqa: E402
 from batching import cut  # noqa: E402
 
-n_batches = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+args = [a for a in sys.argv[1:] if a != "--heldout"]
+heldout = "--heldout" in sys.argv[1:]
+n_batches = int(args[0]) if args else 6
 rows, info = load_voa_team()
-train_ids = sorted({r["article_id"] for r in rows if r["split"] == "train"})
+double_ids = {str(r["story_id"]) for r in info["double"]}
+wanted = {r["article_id"] for r in rows if (r["split"] != "train") == heldout} - double_ids
+prefix = "heldout" if heldout else "second"
 stories: dict[str, list[dict]] = defaultdict(list)
 for (sid, idx), r in sorted(info["primary"].items()):
-    if sid in train_ids:
+    if sid in wanted:
         stories[sid].append({"sent_idx": idx, "text": r["text"]})
 units = [{"id": sid, "text": " ".join(s["text"] for s in sents), "sentences": sents} for sid, sents in stories.items()]
 out = HERE / "work"
 out.mkdir(exist_ok=True)
 batches = cut(units, n_batches)
 for i, b in enumerate(batches):
-    (out / f"second_{i:02d}.json").write_text(json.dumps(b, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"second_{i:02d}: {len(b)} stories, {sum(len(u['sentences']) for u in b)} sentences")
+    (out / f"{prefix}_{i:02d}.json").write_text(json.dumps(b, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"{prefix}_{i:02d}: {len(b)} stories, {sum(len(u['sentences']) for u in b)} sentences")

@@ -1,7 +1,11 @@
-"""Blind second annotation of the VOA train stories: agreement, adjudication batches, final files.
+"""Blind second annotation of VOA stories: agreement, adjudication batches, final files.
 
-    python training/annotations/second_pass.py compare        # agreement; work/adjudicate_NN.json
-    python training/annotations/second_pass.py collect TAG    # voa_train_second.jsonl, voa_train_adjudicated_TAG.jsonl
+    python training/annotations/second_pass.py compare [--heldout]       # agreement; work/adjudicate_NN.json
+    python training/annotations/second_pass.py collect TAG [--heldout]   # voa_train_second.jsonl, voa_train_adjudicated_TAG.jsonl
+
+The train stories by default; ``--heldout`` the dev and test stories (less the test sample that
+was double-labelled from the start): work/heldout_NN.labels.jsonl, work/adjudicate_heldout_NN.json,
+voa_heldout_second.jsonl and voa_heldout_adjudicated_TAG.jsonl.
 
 ``compare`` reads the second labels (work/second_NN.labels.jsonl, from the batches of
 ``make_second_batches.py``) against the first (parts/voa_sentences_b*.jsonl), prints Cohen's kappa,
@@ -25,8 +29,12 @@ sys.path.insert(0, str(HERE.parent))
 from data import LABELS, cohen_kappa, load_voa_team  # noqa: E402
 
 WORK = HERE / "work"
-SECOND_FILE = HERE / "voa_train_second.jsonl"
 N_ADJ_BATCHES = 3
+HELDOUT = "--heldout" in sys.argv[1:]
+SET = "heldout" if HELDOUT else "train"
+BATCH = "heldout" if HELDOUT else "second"  # make_second_batches.py's file names
+ADJ = "adjudicate_heldout" if HELDOUT else "adjudicate"
+SECOND_FILE = HERE / f"voa_{SET}_second.jsonl"
 
 
 def _jsonl(path):
@@ -34,7 +42,7 @@ def _jsonl(path):
 
 
 def _second() -> dict:
-    rows = [r for p in sorted(glob.glob(str(WORK / "second_*.labels.jsonl"))) for r in _jsonl(p)]
+    rows = [r for p in sorted(glob.glob(str(WORK / f"{BATCH}_*.labels.jsonl"))) for r in _jsonl(p)]
     return {(str(r["story_id"]), int(r["sent_idx"])): r for r in rows}
 
 
@@ -42,12 +50,13 @@ def compare() -> None:
     from sklearn.metrics import f1_score
 
     rows, info = load_voa_team()
-    train = {r["article_id"] for r in rows if r["split"] == "train"}
-    first = {k: r for k, r in info["primary"].items() if k[0] in train}
+    double = {str(r["story_id"]) for r in info["double"]}
+    wanted = {r["article_id"] for r in rows if (r["split"] != "train") == HELDOUT} - double
+    first = {k: r for k, r in info["primary"].items() if k[0] in wanted}
     second = _second()
     missing = sorted(set(first) - set(second))
     if missing:
-        raise SystemExit(f"error: {len(missing)} train sentences have no second label, first {missing[:3]}")
+        raise SystemExit(f"error: {len(missing)} {SET} sentences have no second label, first {missing[:3]}")
     keys = sorted(first)
     a, b = [first[k]["label"] for k in keys], [second[k]["label"] for k in keys]
     print(f"{len(keys)} sentences: kappa {cohen_kappa(a, b):.3f}, raw agreement "
@@ -69,20 +78,20 @@ def compare() -> None:
     WORK.mkdir(exist_ok=True)
     for i in range(N_ADJ_BATCHES):
         part = items[i::N_ADJ_BATCHES]
-        (WORK / f"adjudicate_{i:02d}.json").write_text(json.dumps(part, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"adjudicate_{i:02d}.json: {len(part)} disagreements")
+        (WORK / f"{ADJ}_{i:02d}.json").write_text(json.dumps(part, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"{ADJ}_{i:02d}.json: {len(part)} disagreements")
 
 
 def adjudicated_file(tag: str) -> Path:
-    return HERE / f"voa_train_adjudicated_{tag}.jsonl"
+    return HERE / f"voa_{SET}_adjudicated_{tag}.jsonl"
 
 
 def collect(tag: str) -> None:
     second = _second()
     asked = {(str(r["story_id"]), int(r["sent_idx"])): r
-             for p in sorted(glob.glob(str(WORK / "adjudicate_[0-9][0-9].json")))
+             for p in sorted(glob.glob(str(WORK / f"{ADJ}_[0-9][0-9].json")))
              for r in json.load(open(p, encoding="utf-8"))}
-    answers = [r for p in sorted(glob.glob(str(WORK / f"adjudicate_*.{tag}.labels.jsonl"))) for r in _jsonl(p)]
+    answers = [r for p in sorted(glob.glob(str(WORK / f"{ADJ}_[0-9][0-9].{tag}.labels.jsonl"))) for r in _jsonl(p)]
     problems, out = [], {}
     for n, r in enumerate(answers, 1):
         k = (str(r.get("story_id")), int(r.get("sent_idx", -1)))
@@ -115,9 +124,10 @@ def collect(tag: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "collect":
-        if len(sys.argv) != 3:
+    argv = [a for a in sys.argv[1:] if a != "--heldout"]
+    if argv and argv[0] == "collect":
+        if len(argv) != 2:
             raise SystemExit("usage: second_pass.py collect TAG (the codebook version the adjudicators read, e.g. v1.2)")
-        collect(sys.argv[2])
+        collect(argv[1])
     else:
         compare()
