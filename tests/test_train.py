@@ -182,10 +182,35 @@ def test_layer_decay_gives_lower_layers_smaller_rates_and_covers_every_parameter
                                                  intermediate_size=8, vocab_size=10, num_labels=3))
     groups = layer_groups(m, 1e-4, 0.5)
     rate = {id(p): g["lr"] for g in groups for p in g["params"]}
-    assert len(rate) == sum(1 for _ in m.parameters())  # each parameter in exactly one group
+    assert len(rate) == sum(1 for _ in m.parameters()) == sum(len(g["params"]) for g in groups)  # each once
     named = dict(m.named_parameters())
     assert rate[id(named["classifier.weight"])] == 1e-4
     assert rate[id(named["bert.encoder.layer.2.output.dense.weight"])] == 5e-5
     assert rate[id(named["bert.encoder.layer.0.output.dense.weight"])] == 1.25e-5
     assert rate[id(named["bert.embeddings.word_embeddings.weight"])] == 6.25e-6
     assert [len(g["params"]) for g in layer_groups(m, 1e-4, 1.0)] == [len(named)]
+
+
+def test_layer_decay_refuses_a_parameter_it_cannot_place():
+    from transformers import MPNetConfig, MPNetForSequenceClassification
+    from training.train import layer_groups
+
+    m = MPNetForSequenceClassification(MPNetConfig(hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
+                                                   intermediate_size=8, vocab_size=10, num_labels=3))
+    with pytest.raises(ValueError, match="relative_attention_bias"):
+        layer_groups(m, 1e-4, 0.8)
+
+
+def test_bad_averaging_and_decay_values_and_a_relabelled_heldout_build_are_refused(tiny_model_dir, tmp_path):
+    ds = _tiny_dataset(tmp_path / "ds")
+    common = ["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(tmp_path / "m"), "--batch-size", "4"]
+    with pytest.raises(SystemExit, match=r"--average-last 5: must be above 0 and at most --epochs \(4\)"):
+        train_main(common + ["--average-last", "5"])
+    # 36 steps; the last 0.5 epoch is steps 32-36, which hold no multiple of 10.
+    with pytest.raises(SystemExit, match="would take no snapshot"):
+        train_main(common + ["--average-last", "0.5"])
+    with pytest.raises(SystemExit, match=r"--layer-decay 0: must be in \(0, 1\]"):
+        train_main(common + ["--layer-decay", "0"])
+    (ds / "HELDOUT_SECOND_PASS").write_text("v1.2\n")
+    with pytest.raises(SystemExit, match="held-out second pass"):
+        train_main(common)

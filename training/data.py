@@ -374,6 +374,10 @@ def dataset_hash(rows: list[dict]) -> str:
     return h.hexdigest()[:16]
 
 
+# Marks a build whose dev and test rows carry the held-out second pass's labels.
+HELDOUT_READING_FILE = "HELDOUT_SECOND_PASS"
+
+
 def apply_second_pass(rows: list[dict], adjudicated: dict[tuple[str, int], str],
                       splits: tuple[str, ...] = ("train",)) -> None:
     """The adjudicated second-pass label of each VOA row in ``splits``. After de-duplication,
@@ -460,7 +464,7 @@ def data_card(rows: list[dict], info: dict) -> str:
                   f"from the start) labelled again by a second annotator blind to the first "
                   f"(`annotations/voa_heldout_second.jsonl`): kappa **{hp['kappa']:.3f}**, raw agreement "
                   f"{hp['raw_agreement']:.3f}, macro-F1 of the second against the first {hp['macro_f1']:.3f}; "
-                  f"{hp['disagreements']} disagreements adjudicated under codebook {hp['version']} "
+                  f"{hp['disagreements']} disagreements, {hp['adjudicated']} adjudicated under codebook {hp['version']} "
                   f"(`annotations/voa_heldout_adjudicated_{hp['version']}.jsonl`), whose labels this build's dev "
                   "and test rows carry.", ""]
     syn = [r for r in rows if r["source"] == "synthetic_team"]
@@ -504,6 +508,10 @@ def main(argv: list[str] | None = None) -> None:
     to_datasetdict(rows).save_to_disk(str(args.out))
     (args.out / "HASH").write_text(info["hash"] + "\n")
     (args.out / "TRAIN_HASH").write_text(info["train_hash"] + "\n")
+    if args.heldout_second_pass:  # train.py refuses it: its dev labels are a reading to report, not to choose on
+        (args.out / HELDOUT_READING_FILE).write_text(args.heldout_second_pass + "\n")
+    else:
+        (args.out / HELDOUT_READING_FILE).unlink(missing_ok=True)
     card = data_card(rows, info)
     args.card.write_text(card, encoding="utf-8")
     print(card)

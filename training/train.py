@@ -139,8 +139,11 @@ def layer_groups(model, lr: float, decay: float) -> list[dict]:
             depth = n + 1
         elif ".encoder.layer." in name:
             depth = n - int(name.split(".encoder.layer.")[1].split(".")[0])
-        else:  # pooler, classifier
+        elif name.split(".")[0] in ("classifier", "pre_classifier") or ".pooler." in name:
             depth = 0
+        else:  # e.g. MPNet's encoder.relative_attention_bias: no layer to place it in
+            raise ValueError(f"--layer-decay: parameter {name} is neither embeddings, an encoder layer, the "
+                             "pooler nor the classifier; this base is not supported with --layer-decay (use 1)")
         groups.setdefault(lr * decay ** depth, []).append(p)
     return [{"params": ps, "lr": g} for g, ps in groups.items()]
 
@@ -237,6 +240,15 @@ def main(argv: list[str] | None = None) -> None:
     from datasets import load_from_disk
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
+    if (args.dataset / "HELDOUT_SECOND_PASS").exists():
+        raise SystemExit(f"error: {args.dataset} carries the held-out second pass's dev and test labels "
+                         "(data.py --heldout-second-pass), a reading to report beside the first, not to fit or choose "
+                         "on; train on a build without it (python training/data.py)")
+    if args.average_last and not 0 < args.average_last <= args.epochs:
+        raise SystemExit(f"error: --average-last {args.average_last:g}: must be above 0 and at most --epochs "
+                         f"({args.epochs:g})")
+    if not 0 < args.layer_decay <= 1:
+        raise SystemExit(f"error: --layer-decay {args.layer_decay:g}: must be in (0, 1] (1: one rate for all)")
     if args.out.exists() and any(args.out.iterdir()) and not args.force:
         raise SystemExit(f"error: {args.out} exists; pass --force to overwrite")
     if args.threads:
@@ -293,6 +305,10 @@ def main(argv: list[str] | None = None) -> None:
                     soft.pop(r["text"], None)
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     total = int(steps_per_epoch * args.epochs)
+    if args.average_last and total // AVERAGE_EVERY * AVERAGE_EVERY <= total - args.average_last * steps_per_epoch:
+        raise SystemExit(f"error: --average-last {args.average_last:g} would take no snapshot (one every "
+                         f"{AVERAGE_EVERY} steps; the last {args.average_last * steps_per_epoch:.0f} of {total} steps "
+                         "hold none): average over more epochs")
     opt = torch.optim.AdamW(layer_groups(model, args.lr, args.layer_decay), lr=args.lr, weight_decay=0.01)
     sched = get_linear_schedule_with_warmup(opt, int(0.1 * total), total)
     rng = random.Random(args.seed)

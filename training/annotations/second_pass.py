@@ -46,17 +46,26 @@ def _second() -> dict:
     return {(str(r["story_id"]), int(r["sent_idx"])): r for r in rows}
 
 
-def compare() -> None:
-    from sklearn.metrics import f1_score
-
+def _first_and_second() -> tuple[dict, dict, dict]:
+    """(first labels, second labels, load_voa_team's info) of this set's sentences; every one must
+    have a second label and no other sentence may (a stale batch file would)."""
     rows, info = load_voa_team()
     double = {str(r["story_id"]) for r in info["double"]}
     wanted = {r["article_id"] for r in rows if (r["split"] != "train") == HELDOUT} - double
     first = {k: r for k, r in info["primary"].items() if k[0] in wanted}
     second = _second()
-    missing = sorted(set(first) - set(second))
-    if missing:
-        raise SystemExit(f"error: {len(missing)} {SET} sentences have no second label, first {missing[:3]}")
+    missing, extra = sorted(set(first) - set(second)), sorted(set(second) - set(first))
+    if missing or extra:
+        raise SystemExit(f"error: {len(missing)} {SET} sentences have no second label (first {missing[:3]}) and "
+                         f"{len(extra)} second labels are for other sentences (first {extra[:3]}); check "
+                         f"work/{BATCH}_*.labels.jsonl against make_second_batches.py's batches")
+    return first, second, info
+
+
+def compare() -> None:
+    from sklearn.metrics import f1_score
+
+    first, second, info = _first_and_second()
     keys = sorted(first)
     a, b = [first[k]["label"] for k in keys], [second[k]["label"] for k in keys]
     print(f"{len(keys)} sentences: kappa {cohen_kappa(a, b):.3f}, raw agreement "
@@ -87,20 +96,24 @@ def adjudicated_file(tag: str) -> Path:
 
 
 def collect(tag: str) -> None:
-    second = _second()
+    _, second, _ = _first_and_second()
     asked = {(str(r["story_id"]), int(r["sent_idx"])): r
              for p in sorted(glob.glob(str(WORK / f"{ADJ}_[0-9][0-9].json")))
              for r in json.load(open(p, encoding="utf-8"))}
-    answers = [r for p in sorted(glob.glob(str(WORK / f"{ADJ}_[0-9][0-9].{tag}.labels.jsonl"))) for r in _jsonl(p)]
+    answers = [(Path(p).name, n, r) for p in sorted(glob.glob(str(WORK / f"{ADJ}_[0-9][0-9].{tag}.labels.jsonl")))
+               for n, r in enumerate(_jsonl(p), 1)]
     problems, out = [], {}
-    for n, r in enumerate(answers, 1):
-        k = (str(r.get("story_id")), int(r.get("sent_idx", -1)))
+    for name, n, r in answers:
+        k = (str(r.get("story_id")), str(r.get("sent_idx")))
+        k = (k[0], int(k[1])) if k[1].lstrip("-").isdigit() else k
         if k not in asked:
-            problems.append(f"answer {n}: {k} was not asked")
+            problems.append(f"{name} line {n}: story {k[0]} sentence {k[1]} was not asked")
         elif r.get("label") not in LABELS:
-            problems.append(f"answer {n}: label {r.get('label')!r} not in {list(LABELS)}")
+            problems.append(f"{name} line {n}: label {r.get('label')!r} not in {list(LABELS)}")
         elif not str(r.get("reason", "")).strip():
-            problems.append(f"answer {n}: {k} has no reason")
+            problems.append(f"{name} line {n}: story {k[0]} sentence {k[1]} has no reason")
+        elif k in out:
+            problems.append(f"{name} line {n}: story {k[0]} sentence {k[1]} answered twice")
         else:
             q = asked[k]
             out[k] = {"story_id": k[0], "sent_idx": k[1], "text": q["text"], "label_a": q["label_a"],
@@ -125,9 +138,10 @@ def collect(tag: str) -> None:
 
 if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if a != "--heldout"]
-    if argv and argv[0] == "collect":
-        if len(argv) != 2:
-            raise SystemExit("usage: second_pass.py collect TAG (the codebook version the adjudicators read, e.g. v1.2)")
+    if argv == ["compare"]:
+        compare()
+    elif len(argv) == 2 and argv[0] == "collect":
         collect(argv[1])
     else:
-        compare()
+        raise SystemExit(f"error: {' '.join(sys.argv[1:]) or 'no command'}: expected `compare [--heldout]` or "
+                         "`collect TAG [--heldout]` (TAG: the codebook version the adjudicators read, e.g. v1.2)")
