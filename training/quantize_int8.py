@@ -72,6 +72,12 @@ from fp32 by more than 0.03), bringing the largest difference under 0.03 needed 
 whose top int8 probability is under 0.8 re-scored: 33 % of them (under 0.7, 20 %, left 0.049),
 which costs more than the int8 graph saves.
 
+Finer blocks in ONNX Runtime's MatMulNBits (2026-12-06, VNNI machine, a one-off script not kept;
+dev split, graph alone, one run with this file's graph and the fp32 graph): 8-bit, block 16, int8
+compute, with or without layer 0 fp32: max difference 0.035 (block 32: 0.052, layer 0 fp32 0.039),
+but 0.78-0.80x this file's speed there, below the fp32 graph's 0.86x. On a VNNI CPU the fp32 graph is
+then the faster way to parity.
+
 Quantisation-aware fine-tuning (2026-12-06, ``training/qat.py``: the model trained to give the
 same logits through this file's arithmetic, fake-quantised in torch): dev split max difference
 0.082 -> 0.063 at best, mean 0.0049 -> 0.0038, at some cost in accuracy (dev real-article
