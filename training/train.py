@@ -240,7 +240,9 @@ def main(argv: list[str] | None = None) -> None:
     from datasets import load_from_disk
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
-    if (args.dataset / "HELDOUT_SECOND_PASS").exists():
+    from data import HELDOUT_READING_FILE
+
+    if (args.dataset / HELDOUT_READING_FILE).exists():
         raise SystemExit(f"error: {args.dataset} carries the held-out second pass's dev and test labels "
                          "(data.py --heldout-second-pass), a reading to report beside the first, not to fit or choose "
                          "on; train on a build without it (python training/data.py)")
@@ -305,7 +307,8 @@ def main(argv: list[str] | None = None) -> None:
                     soft.pop(r["text"], None)
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     total = int(steps_per_epoch * args.epochs)
-    if args.average_last and total // AVERAGE_EVERY * AVERAGE_EVERY <= total - args.average_last * steps_per_epoch:
+    average_after = total - args.average_last * steps_per_epoch  # snapshots from the step after this one
+    if args.average_last and total // AVERAGE_EVERY * AVERAGE_EVERY <= average_after:
         raise SystemExit(f"error: --average-last {args.average_last:g} would take no snapshot (one every "
                          f"{AVERAGE_EVERY} steps; the last {args.average_last * steps_per_epoch:.0f} of {total} steps "
                          "hold none): average over more epochs")
@@ -329,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(); sched.step(); opt.zero_grad()
             step += 1
-            if args.average_last and step > total - args.average_last * steps_per_epoch and step % AVERAGE_EVERY == 0:
+            if args.average_last and step > average_after and step % AVERAGE_EVERY == 0:
                 averaged = running_mean(averaged, model, n_averaged)
                 n_averaged += 1
             if step % 50 == 0 or step == total:

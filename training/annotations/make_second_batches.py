@@ -15,15 +15,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-from data import load_voa_team  # noqa: E402
+from data import load_voa_team, second_pass_story_ids  # noqa: E402
 from batching import cut  # noqa: E402
 
 args = [a for a in sys.argv[1:] if a != "--heldout"]
 heldout = "--heldout" in sys.argv[1:]
 n_batches = int(args[0]) if args else 6
 rows, info = load_voa_team()
-double_ids = {str(r["story_id"]) for r in info["double"]}
-wanted = {r["article_id"] for r in rows if (r["split"] != "train") == heldout} - double_ids
+wanted = second_pass_story_ids(rows, info, heldout)
 prefix = "heldout" if heldout else "second"
 stories: dict[str, list[dict]] = defaultdict(list)
 for (sid, idx), r in sorted(info["primary"].items()):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from data import LABELS, cohen_kappa, load_voa_team  # noqa: E402
+from data import LABELS, cohen_kappa, load_voa_team, second_pass_story_ids  # noqa: E402
 
 WORK = HERE / "work"
 N_ADJ_BATCHES = 3
@@ -50,8 +50,7 @@ def _first_and_second() -> tuple[dict, dict, dict]:
     """(first labels, second labels, load_voa_team's info) of this set's sentences; every one must
     have a second label and no other sentence may (a stale batch file would)."""
     rows, info = load_voa_team()
-    double = {str(r["story_id"]) for r in info["double"]}
-    wanted = {r["article_id"] for r in rows if (r["split"] != "train") == HELDOUT} - double
+    wanted = second_pass_story_ids(rows, info, HELDOUT)
     first = {k: r for k, r in info["primary"].items() if k[0] in wanted}
     second = _second()
     missing, extra = sorted(set(first) - set(second)), sorted(set(second) - set(first))
