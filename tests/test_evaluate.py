@@ -36,3 +36,56 @@ def test_evidence_is_sorted_by_the_team_label_of_each_sentence():
 def test_no_matched_evidence_is_not_a_number_not_zero():
     s = evidence_summary(evidence_counts([_shown("Unseen.", 0.5)], {}))
     assert s["evidence_shown"] == 1 and math.isnan(s["evidence_precision"])
+
+
+def test_contrast_accuracy_reads_the_split_set_and_breaks_it_down_by_phenomenon(tmp_path, monkeypatch):
+    import json
+
+    import evaluate
+    import numpy as np
+
+    f = tmp_path / "c.jsonl"
+    rows = [("Ties soured.", "cooling", "history"), ("Ties warmed.", "warming", "history"),
+            ("Will they meet?", "neutral", "question")]
+    f.write_text("".join(json.dumps({"text": t, "label": lab, "phenomenon": p}) + "\n" for t, lab, p in rows))
+    monkeypatch.setitem(evaluate.CONTRAST, "dev", f)
+    always_cooling = lambda texts: np.tile([0.1, 0.8, 0.1], (len(texts), 1))  # noqa: E731
+    acc, n, by = evaluate.contrast_accuracy(always_cooling, "dev")
+    assert (acc, n) == (1 / 3, 3) and by == {"history": 0.5, "question": 0.0}
+
+
+def test_the_dev_contrast_set_is_valid_and_apart_from_the_test_sets():
+    import json
+
+    sys.path.insert(0, str(ROOT / "training" / "annotations"))
+    from contrast_dev import OUT, PHENOMENA, near_test
+
+    rows = [json.loads(line) for line in open(OUT, encoding="utf-8")]
+    assert len(rows) >= 250
+    assert {r["label"] for r in rows} == {"warming", "cooling", "neutral"}
+    assert {r["phenomenon"] for r in rows} == set(PHENOMENA)
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["group"], set()).add(r["phenomenon"])
+        if "adjudication" not in r:  # the two annotators agreed
+            assert r["label"] == r["author_label"] == r["second_label"], r["text"]
+    assert all(len(p) == 1 for p in groups.values())
+    test = {_norm(json.loads(line)["text"]) for line in open(ROOT / "training" / "annotations" / "contrast.jsonl", encoding="utf-8")}
+    assert not test & {_norm(r["text"]) for r in rows}
+    assert near_test([dict(r, id=str(i)) for i, r in enumerate(rows)]) == {}
+
+
+def test_authored_sentences_with_a_bad_label_are_refused_with_file_and_line(tmp_path, monkeypatch):
+    import json
+
+    import pytest
+
+    sys.path.insert(0, str(ROOT / "training" / "annotations"))
+    import contrast_dev
+
+    (tmp_path / "author_Z.jsonl").write_text(
+        json.dumps({"group": "Z01", "phenomenon": "negation", "text": "Ties soured.", "label": "cooling"}) + "\n"
+        + json.dumps({"group": "Z01", "phenomenon": "negation", "text": "Ties did not sour.", "label": "warmish"}) + "\n")
+    monkeypatch.setattr(contrast_dev, "WORK", tmp_path)
+    with pytest.raises(SystemExit, match=r"author_Z.jsonl line 2: label 'warmish'"):
+        contrast_dev.authored()

@@ -8,9 +8,8 @@ One table, same test split, for: (a) our model (and its ONNX exports, fp32 and i
 (c) VADER compound sentiment, (d) TF-IDF + logistic regression trained on the same train split,
 (e) zero-shot: cosine of the base encoder's embedding to label descriptions.
 With --write, the table goes into the model card (README.md in the model directory) and the
-metrics into its stance.json. ``--split dev`` scores the dev split instead, without the
-contrast set (test only): use it to choose between training runs, and the test split once,
-for the chosen one.
+metrics into its stance.json. ``--split dev`` scores the dev split and the dev contrast set
+instead: use it to choose between training runs, and the test split once, for the chosen one.
 """
 
 from __future__ import annotations
@@ -205,10 +204,22 @@ def sentence_metrics(probs: np.ndarray, rows: list[dict]) -> dict:
     return out
 
 
-def contrast_accuracy(predict) -> tuple[float, int]:
-    rows = [json.loads(l) for l in open(ANN / "contrast.jsonl", encoding="utf-8")]
+# The team's contrast sets: minimal groups of written sentences (negation, modality, quotes...).
+# The test one is read with the test split only; the dev one, written later by other annotators
+# without seeing it, is for choosing between training runs.
+CONTRAST = {"test": ANN / "contrast.jsonl", "dev": ANN / "contrast_dev.jsonl"}
+
+
+def contrast_accuracy(predict, split: str = "test") -> tuple[float, int, dict[str, float]]:
+    """Accuracy of ``predict`` (texts -> probabilities) on the split's contrast set, its size, and
+    the accuracy per phenomenon."""
+    rows = [json.loads(l) for l in open(CONTRAST[split], encoding="utf-8")]
     pred = predict([r["text"] for r in rows]).argmax(1)
-    return float(np.mean([LABELS[p] == r["label"] for p, r in zip(pred, rows)])), len(rows)
+    right = [LABELS[p] == r["label"] for p, r in zip(pred, rows)]
+    by: dict[str, list[bool]] = defaultdict(list)
+    for ok, r in zip(right, rows):
+        by[r["phenomenon"]].append(ok)
+    return float(np.mean(right)), len(rows), {k: float(np.mean(v)) for k, v in sorted(by.items())}
 
 
 def team_pair_result(a, team_label: dict) -> tuple[float, str]:
@@ -314,7 +325,7 @@ def main(argv=None) -> None:
     ap.add_argument("--write", action="store_true", help="write the table into the model card and stance.json")
     ap.add_argument("--skip-zero-shot", action="store_true")
     ap.add_argument("--split", choices=("test", "dev"), default="test",
-                    help="dev: for choosing between training runs (no contrast set, no --write)")
+                    help="dev: for choosing between training runs (the dev contrast set, no --write)")
     ap.add_argument("--no-baselines", action="store_true", help="score the model only")
     args = ap.parse_args(argv)
     if args.split == "dev" and args.write:
@@ -358,7 +369,7 @@ def main(argv=None) -> None:
             in_context = [reader(r) for r in test]
         probs = predict(in_context if read.get("context") else texts)
         m = sentence_metrics(probs, test)
-        m["contrast_acc"], n_contrast = contrast_accuracy(predict) if args.split == "test" else (float("nan"), 0)
+        m["contrast_acc"], n_contrast, m["contrast_by_phenomenon"] = contrast_accuracy(predict, args.split)
         m["articles"] = article_metrics(predict, test_ids, args.data, **read)
         m["confusion_article"] = confusion(probs, test)
         results[name] = m
@@ -390,6 +401,8 @@ def main(argv=None) -> None:
     lines += ["", f"Per source ({ours}):", "", "| source | n | macro-F1 | accuracy |", "|---|---|---|---|"]
     for src, v in results[ours]["per_source"].items():
         lines.append(f"| {src} | {v['n']} | {fmt(v['macro_f1'])} | {fmt(v['acc'])} |")
+    lines += ["", f"Contrast set by phenomenon ({ours}): " + ", ".join(
+        f"{k} {fmt(v)}" for k, v in results[ours]["contrast_by_phenomenon"].items()) + "."]
     cm = results[ours]["confusion_article"]
     lines += ["", f"Confusion on real-article sentences ({ours}; rows gold, columns predicted):", "",
               "| gold \\ predicted | warming | cooling | neutral |", "|---|---|---|---|"]
