@@ -1,12 +1,19 @@
 """training/evaluate.py: the evidence measure (the team's labels of the sentences an article shows)."""
 
+import json
 import math
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "training"))
+sys.path.insert(0, str(ROOT / "training" / "annotations"))
 
+import contrast_dev  # noqa: E402
+import evaluate  # noqa: E402
 from evaluate import evidence_counts, evidence_summary  # noqa: E402
 from data import _norm  # noqa: E402
 
@@ -39,11 +46,6 @@ def test_no_matched_evidence_is_not_a_number_not_zero():
 
 
 def test_contrast_accuracy_reads_the_split_set_and_breaks_it_down_by_phenomenon(tmp_path, monkeypatch):
-    import json
-
-    import evaluate
-    import numpy as np
-
     f = tmp_path / "c.jsonl"
     rows = [("Ties soured.", "cooling", "history"), ("Ties warmed.", "warming", "history"),
             ("Will they meet?", "neutral", "question")]
@@ -55,15 +57,10 @@ def test_contrast_accuracy_reads_the_split_set_and_breaks_it_down_by_phenomenon(
 
 
 def test_the_dev_contrast_set_is_valid_and_apart_from_the_test_sets():
-    import json
-
-    sys.path.insert(0, str(ROOT / "training" / "annotations"))
-    from contrast_dev import OUT, PHENOMENA, near_test
-
-    rows = [json.loads(line) for line in open(OUT, encoding="utf-8")]
+    rows = [json.loads(line) for line in open(contrast_dev.OUT, encoding="utf-8")]
     assert len(rows) >= 250
     assert {r["label"] for r in rows} == {"warming", "cooling", "neutral"}
-    assert {r["phenomenon"] for r in rows} == set(PHENOMENA)
+    assert {r["phenomenon"] for r in rows} == set(contrast_dev.PHENOMENA)
     groups = {}
     for r in rows:
         groups.setdefault(r["group"], set()).add(r["phenomenon"])
@@ -72,17 +69,10 @@ def test_the_dev_contrast_set_is_valid_and_apart_from_the_test_sets():
     assert all(len(p) == 1 for p in groups.values())
     test = {_norm(json.loads(line)["text"]) for line in open(ROOT / "training" / "annotations" / "contrast.jsonl", encoding="utf-8")}
     assert not test & {_norm(r["text"]) for r in rows}
-    assert near_test([dict(r, id=str(i)) for i, r in enumerate(rows)]) == {}
+    assert contrast_dev.near_test([dict(r, id=str(i)) for i, r in enumerate(rows)]) == {}
 
 
 def test_authored_sentences_with_a_bad_label_are_refused_with_file_and_line(tmp_path, monkeypatch):
-    import json
-
-    import pytest
-
-    sys.path.insert(0, str(ROOT / "training" / "annotations"))
-    import contrast_dev
-
     (tmp_path / "author_Z.jsonl").write_text(
         json.dumps({"group": "Z01", "phenomenon": "negation", "text": "Ties soured.", "label": "cooling"}) + "\n"
         + json.dumps({"group": "Z01", "phenomenon": "negation", "text": "Ties did not sour.", "label": "warmish"}) + "\n")

@@ -32,15 +32,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from data import LABELS, NEAR_DUP_COSINE, _norm, cohen_kappa  # noqa: E402
+from batching import read_jsonl as _jsonl, write_jsonl  # noqa: E402
 
 WORK = HERE / "work" / "contrast_dev"
 OUT = HERE / "contrast_dev.jsonl"
 PHENOMENA = ("negation", "tense_modality", "question", "quote", "swap", "hedge", "commentary", "history", "background")
 SEED = 11
-
-
-def _jsonl(path) -> list[dict]:
-    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
 
 
 def authored() -> list[dict]:
@@ -88,13 +85,12 @@ def batches(n_batches: int) -> None:
     for i, (c, t) in close.items():
         print(f"dropped {i} (cosine {c:.2f} to a test sentence: {t!r})")
     rows = [r for r in rows if r["id"] not in close]
-    (WORK / "sentences.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    write_jsonl(WORK / "sentences.jsonl", rows)
     order = rows[:]
     random.Random(SEED).shuffle(order)
     for k in range(n_batches):
         part = order[k::n_batches]
-        (WORK / f"label_{k:02d}.jsonl").write_text(
-            "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
+        write_jsonl(WORK / f"label_{k:02d}.jsonl", ({"id": r["id"], "text": r["text"]} for r in part))
         print(f"label_{k:02d}.jsonl: {len(part)} sentences")
     print(f"{len(rows)} sentences, {len({r['group'] for r in rows})} groups; authors' labels {dict(Counter(r['label'] for r in rows))}")
 
@@ -139,17 +135,18 @@ def collect() -> None:
         answers[r["id"]] = r
     if asked - set(answers):
         raise SystemExit(f"error: {len(asked - set(answers))} disagreements not adjudicated, first {sorted(asked - set(answers))[:3]}")
-    with open(OUT, "w", encoding="utf-8") as f:
-        for r in rows:
-            adj = answers.get(r["id"])
-            out = {"group": r["group"], "phenomenon": r["phenomenon"], "text": r["text"],
-                   "label": adj["label"] if adj else r["label"], "countries": r.get("countries", []),
-                   "note": r.get("note", ""), "author_label": r["label"], "second_label": r["second_label"]}
-            if adj:
-                out["adjudication"] = adj["reason"]
-            f.write(json.dumps(out, ensure_ascii=False) + "\n")
-    final = Counter(json.loads(line)["label"] for line in open(OUT, encoding="utf-8"))
-    print(f"wrote {OUT.name}: {len(rows)} sentences, {dict(final)}; {len(answers)} adjudicated")
+    final = []
+    for r in rows:
+        adj = answers.get(r["id"])
+        out = {"group": r["group"], "phenomenon": r["phenomenon"], "text": r["text"],
+               "label": adj["label"] if adj else r["label"], "countries": r.get("countries", []),
+               "note": r.get("note", ""), "author_label": r["label"], "second_label": r["second_label"]}
+        if adj:
+            out["adjudication"] = adj["reason"]
+        final.append(out)
+    write_jsonl(OUT, final)
+    counts = Counter(r["label"] for r in final)
+    print(f"wrote {OUT.name}: {len(rows)} sentences, {dict(counts)}; {len(answers)} adjudicated")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from data import LABELS, cohen_kappa, load_voa_team, second_pass_story_ids  # noqa: E402
+from batching import read_jsonl as _jsonl  # noqa: E402
 
 WORK = HERE / "work"
 N_ADJ_BATCHES = 3
@@ -35,10 +36,6 @@ SET = "heldout" if HELDOUT else "train"
 BATCH = "heldout" if HELDOUT else "second"  # make_second_batches.py's file names
 ADJ = "adjudicate_heldout" if HELDOUT else "adjudicate"
 SECOND_FILE = HERE / f"voa_{SET}_second.jsonl"
-
-
-def _jsonl(path):
-    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
 
 
 def _second() -> dict:
