@@ -79,3 +79,18 @@ def test_authored_sentences_with_a_bad_label_are_refused_with_file_and_line(tmp_
     monkeypatch.setattr(contrast_dev, "WORK", tmp_path)
     with pytest.raises(SystemExit, match=r"author_Z.jsonl line 2: label 'warmish'"):
         contrast_dev.authored()
+
+
+def test_blind_batches_sit_apart_from_every_labelled_file(tmp_path, monkeypatch):
+    lines = [{"group": "Z01", "phenomenon": "negation", "text": t, "label": lab}
+             for t, lab in (("Ties between Peru and Chile soured.", "cooling"),
+                            ("Ties between Peru and Chile did not sour.", "neutral"),
+                            ("Peru and Chile signed a water accord.", "warming"))]
+    (tmp_path / "author_Z.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    monkeypatch.setattr(contrast_dev, "WORK", tmp_path)
+    contrast_dev.batches(2)
+    blind = contrast_dev.blind_dir()
+    assert blind != tmp_path and (tmp_path / "sentences.jsonl").is_file()
+    batch_rows = [json.loads(line) for p in sorted(blind.iterdir()) for line in open(p, encoding="utf-8")]
+    assert sorted(p.name for p in blind.iterdir()) == ["label_00.jsonl", "label_01.jsonl"]
+    assert len(batch_rows) == 3 and all(set(r) == {"id", "text"} for r in batch_rows)

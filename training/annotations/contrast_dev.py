@@ -1,6 +1,6 @@
 """The dev contrast set: written groups, a blind second label, adjudication, the final file.
 
-    python training/annotations/contrast_dev.py batches N   # work/contrast_dev/label_NN.jsonl (id, text)
+    python training/annotations/contrast_dev.py batches N   # work/contrast_dev/blind/label_NN.jsonl (id, text)
     python training/annotations/contrast_dev.py compare     # agreement; work/contrast_dev/adjudicate.json
     python training/annotations/contrast_dev.py collect     # annotations/contrast_dev.jsonl
 
@@ -12,7 +12,9 @@ Eurasia, D Middle East, North Africa and Central Asia, E Asia-Pacific). ``batche
 merges them, drops any sentence within the project's near-duplicate threshold of a test
 contrast or pair-contrast sentence, and cuts shuffled batches of bare sentences for a second
 annotator, who labels each alone (contrast_dev_prompts/LABEL_PROMPT.md; label_NN.labels.jsonl:
-id, label). ``compare`` prints Cohen's
+id, label). The batches go to ``work/contrast_dev/blind/``, a folder that holds nothing with a
+label in it but the labellers' own answers; the authors' merged file, ``sentences.jsonl``, stays
+one level up. ``compare`` prints Cohen's
 kappa against the authors and writes the disagreements, the two labels as A and B in a drawn
 order; ``collect`` reads the adjudicator's answers (adjudicate.labels.jsonl: id, label, reason)
 and writes the final set in the test set's format plus both labels.
@@ -79,6 +81,11 @@ def near_test(rows: list[dict]) -> dict[str, tuple[float, str]]:
     return out
 
 
+def blind_dir() -> Path:
+    """Where the labellers' batches and answers live: no file here carries an author's label."""
+    return WORK / "blind"
+
+
 def batches(n_batches: int) -> None:
     rows = authored()
     close = near_test(rows)
@@ -88,16 +95,17 @@ def batches(n_batches: int) -> None:
     write_jsonl(WORK / "sentences.jsonl", rows)
     order = rows[:]
     random.Random(SEED).shuffle(order)
+    blind_dir().mkdir(exist_ok=True)
     for k in range(n_batches):
         part = order[k::n_batches]
-        write_jsonl(WORK / f"label_{k:02d}.jsonl", ({"id": r["id"], "text": r["text"]} for r in part))
+        write_jsonl(blind_dir() / f"label_{k:02d}.jsonl", ({"id": r["id"], "text": r["text"]} for r in part))
         print(f"label_{k:02d}.jsonl: {len(part)} sentences")
     print(f"{len(rows)} sentences, {len({r['group'] for r in rows})} groups; authors' labels {dict(Counter(r['label'] for r in rows))}")
 
 
 def _with_second() -> list[dict]:
     rows = _jsonl(WORK / "sentences.jsonl")
-    second = {r["id"]: r for p in sorted(glob.glob(str(WORK / "label_[0-9][0-9].labels.jsonl"))) for r in _jsonl(p)}
+    second = {r["id"]: r for p in sorted(glob.glob(str(blind_dir() / "label_[0-9][0-9].labels.jsonl"))) for r in _jsonl(p)}
     missing = [r["id"] for r in rows if r["id"] not in second]
     bad = [f"{i}: {s.get('label')!r}" for i, s in second.items() if s.get("label") not in LABELS]
     if missing or bad or len(second) != len(rows):
