@@ -214,3 +214,25 @@ def test_bad_averaging_and_decay_values_and_a_relabelled_heldout_build_are_refus
     (ds / "HELDOUT_SECOND_PASS").write_text("v1.2\n")
     with pytest.raises(SystemExit, match="held-out second pass"):
         train_main(common)
+
+
+def test_out_of_fold_teachers_score_only_rows_they_never_trained_on(tiny_model_dir, tmp_path):
+    from datasets import load_from_disk
+    from training.teacher_folds import fold_of, main as folds_main
+
+    ds = _tiny_dataset(tmp_path / "ds")
+    out, work = tmp_path / "oof.jsonl", tmp_path / "folds"
+    folds_main(["--base", str(tiny_model_dir), "--dataset", str(ds), "--folds", "2", "--epochs", "1",
+                "--work", str(work), "--out", str(out)])
+    rows = [json.loads(line) for line in open(out, encoding="utf-8")]
+    train = list(load_from_disk(str(ds))["train"]["text"])
+    assert sorted(r["text"] for r in rows if r["kind"] == "train") == sorted(train)
+    for k in range(2):
+        fold_train = set(load_from_disk(str(work / f"dataset_{k}"))["train"]["text"])
+        scored = {t for t in train if fold_of({"text": t, "kind": "article"}, 2) == k}
+        assert scored and not scored & fold_train and scored | fold_train == set(train)
+        assert (work / f"dataset_{k}" / "TRAIN_HASH").read_text().strip() == f"tinyhash-fold{k}of2"
+    train_main(["--dataset", str(ds), "--base", str(tiny_model_dir), "--out", str(tmp_path / "student"),
+                "--epochs", "1", "--batch-size", "4", "--teacher", str(out)])
+    with pytest.raises(SystemExit, match="exists"):
+        folds_main(["--base", str(tiny_model_dir), "--dataset", str(ds), "--work", str(work), "--out", str(out)])
