@@ -236,3 +236,12 @@ def test_out_of_fold_teachers_score_only_rows_they_never_trained_on(tiny_model_d
                 "--epochs", "1", "--batch-size", "4", "--teacher", str(out)])
     with pytest.raises(SystemExit, match="exists"):
         folds_main(["--base", str(tiny_model_dir), "--dataset", str(ds), "--work", str(work), "--out", str(out)])
+    # A fold teacher left in --work is reused for the same fold, retrained for another build's.
+    again = ["--base", str(tiny_model_dir), "--dataset", str(ds), "--folds", "2", "--epochs", "1",
+             "--work", str(work), "--out", str(out), "--force"]
+    stamp = (work / "teacher_0" / "stance.json").stat().st_mtime_ns
+    folds_main(again)
+    assert (work / "teacher_0" / "stance.json").stat().st_mtime_ns == stamp
+    (ds / "TRAIN_HASH").write_text("otherhash\n")
+    folds_main(again)
+    assert json.loads((work / "teacher_0" / "stance.json").read_text())["data_hash"] == "otherhash-fold0of2"

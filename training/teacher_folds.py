@@ -13,26 +13,22 @@ epochs, learning rate; dev for its temperature) and scores that part, and the cl
 part's sentences (the unlabelled texts of ``teacher_logits.py``'s ``clause`` group). Only
 train-split text is read, as in ``teacher_logits.py``, and the output has its format: logits and
 the fold teacher's temperature, one JSON object per line; a model's outputs for distillation,
-never stored or used as team labels. The fold models and datasets are left in ``--work``.
+never stored or used as team labels. The fold models and datasets are left in ``--work``; a fold
+teacher found there is reused when its metadata's data hash is that fold's.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stance.model_dir import read_metadata  # noqa: E402
-from stance.pooling import pooling_of  # noqa: E402
-from training.teacher_logits import clause_texts  # noqa: E402
-from training.train import predict_logits  # noqa: E402
+from training.teacher_logits import clause_texts, teacher_rows, write_teacher_file  # noqa: E402
 
 TRAIN = Path(__file__).resolve().parent / "train.py"
 
@@ -66,38 +62,33 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"error: {args.out} exists; pass --force to overwrite")
 
     from datasets import DatasetDict, load_from_disk
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     ds = load_from_disk(str(args.dataset))
     parent_hash = (args.dataset / "TRAIN_HASH").read_text().strip()
     fold = [fold_of(r, args.folds) for r in ds["train"]]
-    items: list[tuple[str, str, list[float], float]] = []
-    seen: set[str] = set(ds["train"]["text"])  # a clause that is also a train sentence is scored as that sentence
+    train_texts = list(ds["train"]["text"])
+    rows: list[dict] = []
+    seen: set[str] = set(train_texts)  # a clause that is also a train sentence is scored as that sentence
     for k in range(args.folds):
         kdir, teacher = args.work / f"dataset_{k}", args.work / f"teacher_{k}"
         keep = [i for i, f in enumerate(fold) if f != k]
         DatasetDict({**{s: ds[s] for s in ds if s != "train"}, "train": ds["train"].select(keep)}).save_to_disk(str(kdir))
-        (kdir / "TRAIN_HASH").write_text(f"{parent_hash}-fold{k}of{args.folds}\n")
-        if not (teacher / "stance.json").is_file():
+        fold_hash = f"{parent_hash}-fold{k}of{args.folds}"
+        (kdir / "TRAIN_HASH").write_text(fold_hash + "\n")
+        # A teacher left in --work by an earlier run is reused only if it learnt from this very fold.
+        if not ((teacher / "stance.json").is_file() and read_metadata(teacher).get("data_hash") == fold_hash):
             t0 = time.time()
             cmd = [sys.executable, str(TRAIN), "--base", str(args.base), "--dataset", str(kdir), "--out", str(teacher),
                    "--epochs", str(args.epochs), "--lr", str(args.lr), "--force"] + (["--bf16"] if args.bf16 else [])
             subprocess.run(cmd, check=True)
             print(f"fold {k}: teacher trained on {len(keep)} rows in {time.time() - t0:.0f}s", flush=True)
-        sentences = [ds["train"][i]["text"] for i, f in enumerate(fold) if f == k]
+        sentences = [t for t, f in zip(train_texts, fold) if f == k]
         clauses = [c for c in clause_texts(sentences) if c.strip() and c not in seen and not seen.add(c)]
         texts = [("train", t) for t in sentences] + [("clause", c) for c in clauses]
-        meta = read_metadata(teacher)
-        tokenizer = AutoTokenizer.from_pretrained(str(teacher))
-        model = AutoModelForSequenceClassification.from_pretrained(str(teacher), dtype=torch.float32)
-        logits = predict_logits(model, tokenizer, [t for _, t in texts], int(meta["max_length"]), pooling=pooling_of(meta))
-        items += [(kind, t, [round(float(v), 5) for v in z], meta["temperature"]) for (kind, t), z in zip(texts, logits)]
+        rows += teacher_rows(teacher, texts)
         print(f"fold {k}: {len(texts)} texts scored", flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        for kind, text, z, temperature in items:
-            f.write(json.dumps({"kind": kind, "text": text, "logits": z, "temperature": temperature}) + "\n")
-    print(f"wrote {args.out}: {len(items)} texts")
+    write_teacher_file(args.out, rows)
+    print(f"wrote {args.out}: {len(rows)} texts")
 
 
 if __name__ == "__main__":

@@ -86,6 +86,26 @@ def perturb(text: str, copy: int) -> str:
     return text
 
 
+def teacher_rows(teacher: Path, items: list[tuple[str, str]]) -> list[dict]:
+    """The teacher's raw logits and temperature for each (kind, text), in the file's row format."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    meta = read_metadata(teacher)
+    tokenizer = AutoTokenizer.from_pretrained(str(teacher))
+    model = AutoModelForSequenceClassification.from_pretrained(str(teacher), dtype=torch.float32)
+    logits = predict_logits(model, tokenizer, [t for _, t in items], int(meta["max_length"]), pooling=pooling_of(meta))
+    return [{"kind": kind, "text": text, "logits": [round(float(v), 5) for v in z], "temperature": meta["temperature"]}
+            for (kind, text), z in zip(items, logits)]
+
+
+def write_teacher_file(path: Path, rows: list[dict]) -> None:
+    """One JSON object per line, as ``train.py --teacher`` reads them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("teacher", type=Path, help="a model directory written by train.py")
@@ -99,11 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     from datasets import load_from_disk
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     if args.out.exists() and not args.force:
         raise SystemExit(f"error: {args.out} exists; pass --force to overwrite")
-    meta = read_metadata(args.teacher)
+    read_metadata(args.teacher)  # fail before the texts are gathered, not after
     rows = list(load_from_disk(str(args.dataset))["train"])
     train = [r["text"] for r in rows]
     in_domain = [r["text"] for r in rows if r["kind"] in ("article", "lead")]
@@ -118,16 +137,10 @@ def main(argv: list[str] | None = None) -> None:
                 items.append((kind, t))
     print({k: sum(1 for kk, _ in items if kk == k) for k in groups}, flush=True)
 
-    tokenizer = AutoTokenizer.from_pretrained(str(args.teacher))
-    model = AutoModelForSequenceClassification.from_pretrained(str(args.teacher), dtype=torch.float32)
     t0 = time.time()
-    logits = predict_logits(model, tokenizer, [t for _, t in items], int(meta["max_length"]), pooling=pooling_of(meta))
+    rows = teacher_rows(args.teacher, items)
     print(f"{len(items)} texts in {time.time() - t0:.0f}s", flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        for (kind, text), z in zip(items, logits):
-            f.write(json.dumps({"kind": kind, "text": text, "logits": [round(float(v), 5) for v in z],
-                                "temperature": meta["temperature"]}) + "\n")
+    write_teacher_file(args.out, rows)
     print(f"wrote {args.out}")
 
 
