@@ -63,3 +63,15 @@ def test_an_unknown_second_pass_version_names_the_versions_there(tmp_path):
     (tmp_path / "voa_train_adjudicated_v1.1.jsonl").write_text("")
     with pytest.raises(SystemExit, match=r"--second-pass v9: no annotations/voa_train_adjudicated_v9.jsonl \(versions there: v1.1\)"):
         data.load_voa_team(tmp_path, second_pass="v9")
+
+
+def test_interstate_events_drops_domestic_directional_train_rows_only():
+    domestic = data._row("Taliban suicide bombers killed 48 people in Afghanistan.", "cooling", "cameo_class", "a:1", "train")
+    between = data._row("Russian forces shelled Ukrainian positions near Kharkiv.", "cooling", "plover", "a:2", "train")
+    igo = data._row("The United Nations renewed the arms embargo on Iran.", "cooling", "cameo_class", "a:3", "train")
+    neutral = data._row("Police in Nairobi made a statement.", "neutral", "multicoder", "a:4", "train")
+    held_out = data._row("Pakistani police arrested protesters in Lahore.", "cooling", "cameo_class", "t:1", "test")
+    voa = data._row("Protesters clashed with police in Nairobi.", "neutral", "voa_team", "9:1", "train", kind="article")
+    rows = [domestic, between, igo, neutral, held_out, voa]
+    assert data.drop_domestic_events(rows) == 1
+    assert [r["orig_id"] for r in rows] == ["a:2", "a:3", "a:4", "t:1", "9:1"]

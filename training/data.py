@@ -402,8 +402,41 @@ def apply_second_pass(rows: list[dict], adjudicated: dict[tuple[str, int], str],
             r["label"] = adjudicated.get((sid, int(idx)), r["label"])
 
 
+# International organisations that make a one-state event a relation between states ("The UN renewed
+# the arms embargo on Iran"); stance's country detection finds states only.
+_IGO = re.compile(r"\b(?:United Nations|U\.?N\.?|Security Council|European Union|E\.?U\.?|NATO|African Union|"
+                  r"ASEAN|Arab League|IAEA|World Health Organization|WHO|World Bank|IMF|International Monetary Fund|"
+                  r"OPEC|G-?7|G-?20|ECOWAS|Organization of American States|OSCE|International Criminal Court|ICC)\b")
+
+
+def interstate(text: str) -> bool:
+    """Does an event sentence name two different states, or a state and an international organisation?
+
+    >>> interstate("Kenya signed an agreement with the U.K."), interstate("The ACLU is suing the FBI.")
+    (True, False)
+    """
+    from stance.actors import find_actors
+
+    codes = {a.code for a in find_actors(text)}
+    return len(codes) >= 2 or (len(codes) == 1 and _IGO.search(text) is not None)
+
+
+def drop_domestic_events(rows: list[dict]) -> int:
+    """Drop train-split warming/cooling event rows that are not shown to be between states; returns how many.
+
+    The public sets code any two actors' conflict as cooling ("Taliban suicide bombers killed 48
+    people in Afghanistan"), which the team's article labels call neutral: no relation between
+    countries moves. Dev and test rows stay, so every evaluation is unchanged.
+    """
+    keep = [r for r in rows if not (r["split"] == "train" and r["kind"] == "event"
+                                    and r["label"] != "neutral" and not interstate(r["text"]))]
+    dropped = len(rows) - len(keep)
+    rows[:] = keep
+    return dropped
+
+
 def build(data: Path, with_synthetic: bool = False, second_pass: Optional[str] = None,
-          heldout_second_pass: Optional[str] = None) -> tuple[list[dict], dict]:
+          heldout_second_pass: Optional[str] = None, events: str = "all") -> tuple[list[dict], dict]:
     team_rows, team = load_voa_team(second_pass=second_pass, heldout_second_pass=heldout_second_pass)
     synthetic = load_synthetic_team(data) if with_synthetic else []
     rows = team_rows + load_ag_team(data) + synthetic + load_cameo(data) + load_plover(data) + load_multicoder(data)
@@ -412,7 +445,8 @@ def build(data: Path, with_synthetic: bool = False, second_pass: Optional[str] =
     _dev_from_train(rows)
     apply_second_pass(rows, team["train_adjudicated"])
     apply_second_pass(rows, team["heldout_adjudicated"], ("dev", "test"))
-    info = {"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team, team_rows),
+    n_domestic = drop_domestic_events(rows) if events == "interstate" else 0
+    info = {"domestic_events_dropped": n_domestic,"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team, team_rows),
             "second_pass": ({**agreement(team, team_rows, "second", "train_adjudicated"), "version": second_pass}
                             if second_pass else {}),
             "heldout_second_pass": ({**agreement(team, team_rows, "heldout_second", "heldout_adjudicated"),
@@ -491,6 +525,10 @@ def data_card(rows: list[dict], info: dict) -> str:
                   "(`annotations/synthetic/`; kappa 0.968 on a 101-sentence double-labelled sample, "
                   "`annotations/synthetic_double/`). `--with-synthetic` adds them; on the dev split they lowered "
                   "real-article macro-F1 from 0.649 to 0.612, so the shipped model is trained without them.", ""]
+    if info.get("domestic_events_dropped"):
+        lines += [f"Events, interstate only (`--events interstate`): {info['domestic_events_dropped']} warming or "
+                  "cooling event rows of the train split that do not name two states (or a state and an "
+                  "international organisation) were dropped; dev and test keep theirs.", ""]
     arts = Counter(r["label"] for r in info["articles"])
     lines += [f"Article-level labels for the main pair: {len(info['articles'])} stories "
               f"({', '.join(f'{k} {v}' for k, v in sorted(arts.items()))}).", ""]
@@ -512,10 +550,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--heldout-second-pass", metavar="VERSION", default=None,
                     help="measure against the dev and test stories' blind second annotation, adjudicated under "
                          "this codebook version (a second reading of the held-out labels; never for choosing)")
+    ap.add_argument("--events", choices=("all", "interstate"), default="all",
+                    help="interstate: drop train-split warming/cooling event rows that do not name two states "
+                         "(or a state and an international organisation)")
     args = ap.parse_args(argv)
     if not (args.data / "SOURCES.md").exists():
         raise SystemExit(f"error: {args.data} is not the shared data directory (no SOURCES.md); pass --data DIR")
-    rows, info = build(args.data, args.with_synthetic, args.second_pass, args.heldout_second_pass)
+    rows, info = build(args.data, args.with_synthetic, args.second_pass, args.heldout_second_pass, args.events)
     from datasets import disable_progress_bars
 
     disable_progress_bars()
