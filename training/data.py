@@ -446,7 +446,8 @@ def build(data: Path, with_synthetic: bool = False, second_pass: Optional[str] =
     apply_second_pass(rows, team["train_adjudicated"])
     apply_second_pass(rows, team["heldout_adjudicated"], ("dev", "test"))
     n_domestic = drop_domestic_events(rows) if events == "interstate" else 0
-    info = {"domestic_events_dropped": n_domestic,"raw": n_raw, "duplicates_removed": n_dups, "agreement": agreement(team, team_rows),
+    info = {"raw": n_raw, "duplicates_removed": n_dups, "domestic_events_dropped": n_domestic,
+            "agreement": agreement(team, team_rows),
             "second_pass": ({**agreement(team, team_rows, "second", "train_adjudicated"), "version": second_pass}
                             if second_pass else {}),
             "heldout_second_pass": ({**agreement(team, team_rows, "heldout_second", "heldout_adjudicated"),
