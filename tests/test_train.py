@@ -245,3 +245,38 @@ def test_out_of_fold_teachers_score_only_rows_they_never_trained_on(tiny_model_d
     (ds / "TRAIN_HASH").write_text("otherhash\n")
     folds_main(again)
     assert json.loads((work / "teacher_0" / "stance.json").read_text())["data_hash"] == "otherhash-fold0of2"
+
+
+def test_tag_events_reads_train_event_rows_tagged_and_nothing_else(tiny_model_dir, tmp_path, monkeypatch):
+    from datasets import Dataset, DatasetDict
+
+    import training.train as train_mod
+
+    rows = {"text": ["rebels attacked a base", "the two sides signed a deal", "ties soured after 2013",
+                     "talks were on a monday"],
+            "label": ["cooling", "warming", "cooling", "neutral"], "kind": ["event", "event", "article", "lead"]}
+    ds = tmp_path / "ds"
+    DatasetDict({"train": Dataset.from_dict(rows), "dev": Dataset.from_dict(rows),
+                 "test": Dataset.from_dict(rows)}).save_to_disk(str(ds))
+    (ds / "TRAIN_HASH").write_text("tinyhash\n")
+    seen: set[str] = set()
+    real_loss = train_mod.batch_loss
+
+    def recording_loss(logits, batch, *args, **kwargs):
+        seen.update(t for t, _ in batch)
+        return real_loss(logits, batch, *args, **kwargs)
+
+    monkeypatch.setattr(train_mod, "batch_loss", recording_loss)
+    common = ["--dataset", str(ds), "--base", str(tiny_model_dir), "--epochs", "1", "--batch-size", "2",
+              "--article-weight", "1"]
+    train_main(common + ["--out", str(tmp_path / "m"), "--tag-events"])
+    tag = train_mod.EVENT_TAG
+    assert seen == {f"{tag} rebels attacked a base", f"{tag} the two sides signed a deal",
+                    "ties soured after 2013", "talks were on a monday"}
+    assert json.loads((tmp_path / "m" / "stance.json").read_text())["train_event_tag"] == tag
+    seen.clear()
+    train_main(common + ["--out", str(tmp_path / "plain")])
+    assert seen == set(rows["text"])
+    assert "train_event_tag" not in json.loads((tmp_path / "plain" / "stance.json").read_text())
+    with pytest.raises(SystemExit, match="--tag-events does not combine with --teacher"):
+        train_main(common + ["--out", str(tmp_path / "x"), "--tag-events", "--teacher", str(tmp_path / "t.jsonl")])

@@ -9,6 +9,8 @@ fitted temperature are written to the model's `stance.json`. Real-article rows a
 (--article-weight) because they are what users score and the public sets hold few of them.
 ``--pairs`` adds the pair-marked rows of ``training/pair_data.py`` (train split only): the model
 then also reads sentences with one pair's mentions marked, and its metadata says so.
+``--tag-events`` reads every train event row (the public coded sets) behind ``EVENT_TAG``, so the
+model can tell their coding conventions from the team's; nothing is tagged at inference.
 """
 
 from __future__ import annotations
@@ -157,6 +159,23 @@ def read_teacher(path: Path) -> dict[str, torch.Tensor]:
     return out
 
 
+# The public event sets code any two actors' conflict as cooling ("The ACLU is suing the FBI"), where the
+# team's codebook calls domestic conflict neutral. A prefix no news text carries lets a model keep the
+# sets' knowledge of acts while untagged text (all of dev, test and users' input) follows the codebook.
+EVENT_TAG = "[coded event]"
+
+
+def tagged(text: str, kind: str, tag_events: bool) -> str:
+    """The text a train row is read as.
+
+    >>> tagged("Rebels attacked a base.", "event", True)
+    '[coded event] Rebels attacked a base.'
+    >>> tagged("Rebels attacked a base.", "article", True)
+    'Rebels attacked a base.'
+    """
+    return f"{EVENT_TAG} {text}" if tag_events and kind == "event" else text
+
+
 _UNIFORM = torch.full((len(LABELS),), 1.0 / len(LABELS))  # placeholder target, masked out
 
 
@@ -229,6 +248,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--layer-decay", type=float, default=1.0, metavar="GAMMA",
                     help="layer-wise learning rates: encoder layer k of n gets lr * GAMMA ** (n - k), the "
                          "embeddings lr * GAMMA ** (n + 1), the pooler and classifier lr; 1: one rate for all")
+    ap.add_argument("--tag-events", action="store_true",
+                    help=f"read train event rows as '{EVENT_TAG} <sentence>' (their coding conventions apart from the "
+                         "team's); dev, test and inference text stay untagged")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
     if args.with_dev != (args.temperature_from is not None):
@@ -236,6 +258,9 @@ def main(argv: list[str] | None = None) -> None:
                          "of a model trained on it); pass both or neither")
     if args.context and (args.teacher or args.pairs):
         raise SystemExit("error: --context does not combine with --teacher or --pairs yet; drop one")
+    if args.tag_events and (args.teacher or args.context or args.pairs):
+        raise SystemExit("error: --tag-events does not combine with --teacher, --context or --pairs yet (teacher "
+                         "rows are looked up by plain text, PLOVER pair rows would go untagged); drop one")
 
     from datasets import load_from_disk
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
@@ -282,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"error: --kinds {', '.join(sorted(unknown))}: no such rows in {args.dataset} "
                              f"(kinds there: {', '.join(sorted({r['kind'] for r in rows}))})")
         rows = [r for r in rows if r["kind"] in only_kinds]
-    train = [(read(r), label2id[r["label"]]) for r in rows
+    train = [(tagged(read(r), r["kind"], args.tag_events), label2id[r["label"]]) for r in rows
              for _ in range(args.article_weight if r["kind"] == "article" else 1)]
     pair_rows = []
     if args.pairs:
@@ -377,6 +402,7 @@ def main(argv: list[str] | None = None) -> None:
         **({"train_precision": "bf16 autocast"} if args.bf16 else {}),
         **({"pooling": args.pooling} if args.pooling != "cls" else {}),
         **({"kinds": only_kinds} if only_kinds else {}),
+        **({"train_event_tag": EVENT_TAG} if args.tag_events else {}),
         **({"layer_decay": args.layer_decay} if args.layer_decay != 1.0 else {}),
         **({"weights_averaged": {"last_epochs": args.average_last, "snapshots": n_averaged}} if averaged is not None else {}),
         "train_seconds": round(time.time() - t0),
