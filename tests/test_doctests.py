@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # stance.__main__ runs the command line when imported, as it should.
 STANCE_MODULES = sorted(m.name for m in pkgutil.iter_modules(stance.__path__, "stance.") if m.name != "stance.__main__")
 # Training modules with examples (importing them needs torch / the training extra).
-TRAINING_MODULES = ["training.train", "training.data", "training.teacher_folds", "training.annotations.batching"]
+TRAINING_MODULES = ["training.train", "training.data", "training.teacher_folds", "training.intervals",
+                    "training.annotations.batching"]
 
 
 def _run(name: str) -> None:

@@ -49,11 +49,14 @@ def test_contrast_accuracy_reads_the_split_set_and_breaks_it_down_by_phenomenon(
     f = tmp_path / "c.jsonl"
     rows = [("Ties soured.", "cooling", "history"), ("Ties warmed.", "warming", "history"),
             ("Will they meet?", "neutral", "question")]
-    f.write_text("".join(json.dumps({"text": t, "label": lab, "phenomenon": p}) + "\n" for t, lab, p in rows))
+    f.write_text("".join(json.dumps({"text": t, "label": lab, "phenomenon": p, "group": p}) + "\n"
+                         for t, lab, p in rows))
     monkeypatch.setitem(evaluate.CONTRAST, "dev", f)
     always_cooling = lambda texts: np.tile([0.1, 0.8, 0.1], (len(texts), 1))  # noqa: E731
-    acc, n, by = evaluate.contrast_accuracy(always_cooling, "dev")
+    acc, n, by, (lo, hi) = evaluate.contrast_accuracy(always_cooling, "dev")
     assert (acc, n) == (1 / 3, 3) and by == {"history": 0.5, "question": 0.0}
+    # Two groups drawn whole: a resample holds the history pair (0.5) or the question (0.0) or both.
+    assert lo == 0.0 and hi == 0.5
 
 
 def test_the_dev_contrast_set_is_valid_and_apart_from_the_test_sets():
@@ -94,3 +97,22 @@ def test_blind_batches_sit_apart_from_every_labelled_file(tmp_path, monkeypatch)
     batch_rows = [json.loads(line) for p in sorted(blind.iterdir()) for line in open(p, encoding="utf-8")]
     assert sorted(p.name for p in blind.iterdir()) == ["label_00.jsonl", "label_01.jsonl"]
     assert len(batch_rows) == 3 and all(set(r) == {"id", "text"} for r in batch_rows)
+
+
+def test_intervals_table_pairs_each_system_with_ours_on_the_same_resamples():
+    rows = [{"kind": "article", "label": lab, "article_id": f"s{i // 4}"}
+            for i, lab in enumerate(["warming", "cooling", "neutral", "neutral"] * 5)]
+    rows.append({"kind": "event", "label": "cooling", "article_id": ""})
+    gold = np.array([evaluate.LABELS.index(r["label"]) for r in rows if r["kind"] == "article"])
+    worse = gold.copy()
+    worse[::4] = 2  # every warming sentence called neutral
+    m = {"article_f1_ci": (0.5, 0.9), "event_wc_f1_ci": (0.8, 1.0), "contrast_acc_ci": (0.6, 0.7),
+         "articles": {"direction_acc_ci": (float("nan"), float("nan"))}}
+    table = evaluate.intervals_table({"ours": m, "same": m, "worse": m},
+                                     {"ours": gold, "same": gold.copy(), "worse": worse}, rows, "ours")
+    lines = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()}
+    assert "(5 stories)" in table
+    assert lines["ours"].endswith("| [0.500, 0.900] | [0.800, 1.000] | [0.600, 0.700] | — | — |")
+    assert lines["same"].endswith("| +0.000 ([0.000, 0.000]) |")
+    # Perfect against warming missed everywhere (F1 0, 1, 0.8): 1 - 0.6 = 0.400 in every resample.
+    assert lines["worse"].endswith("| +0.400 ([0.400, 0.400]) |")
