@@ -530,6 +530,11 @@ def data_card(rows: list[dict], info: dict) -> str:
         lines += [f"Events, interstate only (`--events interstate`): {info['domestic_events_dropped']} warming or "
                   "cooling event rows of the train split that do not name two states (or a state and an "
                   "international organisation) were dropped; dev and test keep theirs.", ""]
+    else:
+        lines += ["Not in this build: `--events interstate` drops the train split's 491 warming or cooling event "
+                  "rows that do not name two states (or a state and an international organisation); on the dev "
+                  "split that lowered real-article macro-F1 from 0.649 to 0.624 and event F1 from 0.980 to 0.891, "
+                  "so the shipped model is trained on every event row.", ""]
     arts = Counter(r["label"] for r in info["articles"])
     lines += [f"Article-level labels for the main pair: {len(info['articles'])} stories "
               f"({', '.join(f'{k} {v}' for k, v in sorted(arts.items()))}).", ""]
