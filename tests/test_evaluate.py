@@ -102,17 +102,27 @@ def test_blind_batches_sit_apart_from_every_labelled_file(tmp_path, monkeypatch)
 def test_intervals_table_pairs_each_system_with_ours_on_the_same_resamples():
     rows = [{"kind": "article", "label": lab, "article_id": f"s{i // 4}"}
             for i, lab in enumerate(["warming", "cooling", "neutral", "neutral"] * 5)]
-    rows.append({"kind": "event", "label": "cooling", "article_id": ""})
+    rows += [{"kind": "event", "label": lab, "article_id": ""} for lab in ["cooling", "warming"] * 5]
+    contrast_rows = [{"group": f"g{i // 2}"} for i in range(10)]
     gold = np.array([evaluate.LABELS.index(r["label"]) for r in rows if r["kind"] == "article"])
+    gold_ev = np.array([evaluate.LABELS.index(r["label"]) for r in rows if r["kind"] == "event"])
     worse = gold.copy()
     worse[::4] = 2  # every warming sentence called neutral
+    right, half = np.ones(10), np.array([1.0, 0.0] * 5)
     m = {"article_f1_ci": (0.5, 0.9), "event_wc_f1_ci": (0.8, 1.0), "contrast_acc_ci": (0.6, 0.7),
          "articles": {"direction_acc_ci": (float("nan"), float("nan"))}}
-    table = evaluate.intervals_table({"ours": m, "same": m, "worse": m},
-                                     {"ours": gold, "same": gold.copy(), "worse": worse}, rows, "ours")
+    calls = {"ours": {"article": gold, "event": gold_ev, "contrast": right},
+             "same": {"article": gold.copy(), "event": gold_ev.copy(), "contrast": right.copy()},
+             "worse": {"article": worse, "event": np.full(10, evaluate.C), "contrast": half}}
+    table = evaluate.intervals_table({"ours": m, "same": m, "worse": m}, calls, rows, contrast_rows, "ours")
     lines = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()}
     assert "(5 stories)" in table
-    assert lines["ours"].endswith("| [0.500, 0.900] | [0.800, 1.000] | [0.600, 0.700] | — | — |")
-    assert lines["same"].endswith("| +0.000 ([0.000, 0.000]) |")
-    # Perfect against warming missed everywhere (F1 0, 1, 0.8): 1 - 0.6 = 0.400 in every resample.
-    assert lines["worse"].endswith("| +0.400 ([0.400, 0.400]) |")
+    assert lines["ours"].endswith("| [0.500, 0.900] | [0.800, 1.000] | [0.600, 0.700] | — | — | — | — |")
+    assert lines["same"].endswith("| +0.000 ([0.000, 0.000]) | +0.000 ([0.000, 0.000]) | +0.000 ([0.000, 0.000]) |")
+    # Real-article: warming missed everywhere (F1 0, 1, 0.8): 1 - 0.6 = 0.400 in every resample.
+    # Contrast: each group is one hit and one miss, so 0.5 in every resample. Events: all cooling,
+    # so the gap moves with the resample's share of warming rows.
+    real, events, contrast = lines["worse"].split(" | ")[-3:]
+    assert real == "+0.400 ([0.400, 0.400])" and contrast == "+0.500 ([0.500, 0.500]) |"
+    lo, hi = (float(x) for x in events.split("(")[1].strip("[])").split(", "))
+    assert events.startswith("+0.667") and lo < 0.667 < hi
