@@ -103,26 +103,33 @@ def test_intervals_table_pairs_each_system_with_ours_on_the_same_resamples():
     rows = [{"kind": "article", "label": lab, "article_id": f"s{i // 4}"}
             for i, lab in enumerate(["warming", "cooling", "neutral", "neutral"] * 5)]
     rows += [{"kind": "event", "label": lab, "article_id": ""} for lab in ["cooling", "warming"] * 5]
-    contrast_rows = [{"group": f"g{i // 2}"} for i in range(10)]
-    gold = np.array([evaluate.LABELS.index(r["label"]) for r in rows if r["kind"] == "article"])
-    gold_ev = np.array([evaluate.LABELS.index(r["label"]) for r in rows if r["kind"] == "event"])
-    worse = gold.copy()
-    worse[::4] = 2  # every warming sentence called neutral
-    right, half = np.ones(10), np.array([1.0, 0.0] * 5)
+    contrast = [{"group": f"g{i // 2}"} for i in range(10)]
+    gold = evaluate.gold_ids([r for r in rows if r["kind"] == "article"])
+    gold_ev = evaluate.gold_ids([r for r in rows if r["kind"] == "event"])
+    ours = gold.copy()
+    ours[[0, 4]] = 2  # warming missed in stories s0 and s1 only: F1 varies with the draw
+    ours_ev = gold_ev.copy()
+    ours_ev[:3] = evaluate.C
+    ours_hits = np.array([1.0] * 6 + [0.0] * 4)
     m = {"article_f1_ci": (0.5, 0.9), "event_wc_f1_ci": (0.8, 1.0), "contrast_acc_ci": (0.6, 0.7),
          "articles": {"direction_acc_ci": (float("nan"), float("nan"))}}
-    calls = {"ours": {"article": gold, "event": gold_ev, "contrast": right},
-             "same": {"article": gold.copy(), "event": gold_ev.copy(), "contrast": right.copy()},
-             "worse": {"article": worse, "event": np.full(10, evaluate.C), "contrast": half}}
-    table = evaluate.intervals_table({"ours": m, "same": m, "worse": m}, calls, rows, contrast_rows, "ours")
+    calls = {"ours": {"article": ours, "event": ours_ev, "contrast": ours_hits},
+             "same": {"article": ours.copy(), "event": ours_ev.copy(), "contrast": ours_hits.copy()},
+             "perfect": {"article": gold, "event": gold_ev, "contrast": np.ones(10)}}
+    table = evaluate.intervals_table({"ours": m, "same": m, "perfect": m}, calls, rows, contrast, "ours")
     lines = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()}
     assert "(5 stories)" in table
     assert lines["ours"].endswith("| [0.500, 0.900] | [0.800, 1.000] | [0.600, 0.700] | — | — | — | — |")
+    # A system against a copy of itself: zero in every resample only if both sides see the same draw
+    # (unpaired draws of these story-varying errors would spread the gap around zero).
     assert lines["same"].endswith("| +0.000 ([0.000, 0.000]) | +0.000 ([0.000, 0.000]) | +0.000 ([0.000, 0.000]) |")
-    # Real-article: warming missed everywhere (F1 0, 1, 0.8): 1 - 0.6 = 0.400 in every resample.
-    # Contrast: each group is one hit and one miss, so 0.5 in every resample. Events: all cooling,
-    # so the gap moves with the resample's share of warming rows.
-    real, events, contrast = lines["worse"].split(" | ")[-3:]
-    assert real == "+0.400 ([0.400, 0.400])" and contrast == "+0.500 ([0.500, 0.500]) |"
-    lo, hi = (float(x) for x in events.split("(")[1].strip("[])").split(", "))
-    assert events.startswith("+0.667") and lo < 0.667 < hi
+    gaps = [g for g in lines["perfect"].rstrip(" |").split(" | ")[-3:]]
+    for g in gaps:  # behind the perfect system, with an interval that is wider than a point, never above 0
+        d, (lo, hi) = float(g.split(" ")[0]), (float(x) for x in g.split("(")[1].strip("[])").split(", "))
+        assert d < 0 and lo < hi <= 0
+    assert gaps[2].startswith("-0.400")  # contrast: 6 of 10 against 10 of 10
+
+
+def test_paired_gap_of_nothing_is_a_dash_not_a_crash():
+    stat = evaluate.mean_of(np.array([]))
+    assert evaluate.paired_gap(stat, stat, []) == "—"

@@ -446,7 +446,7 @@ def build(data: Path, with_synthetic: bool = False, second_pass: Optional[str] =
     apply_second_pass(rows, team["train_adjudicated"])
     apply_second_pass(rows, team["heldout_adjudicated"], ("dev", "test"))
     n_domestic = drop_domestic_events(rows) if events == "interstate" else 0
-    info = {"raw": n_raw, "duplicates_removed": n_dups, "domestic_events_dropped": n_domestic,
+    info = {"raw": n_raw, "duplicates_removed": n_dups, "events": events, "domestic_events_dropped": n_domestic,
             "agreement": agreement(team, team_rows),
             "second_pass": ({**agreement(team, team_rows, "second", "train_adjudicated"), "version": second_pass}
                             if second_pass else {}),
@@ -526,7 +526,7 @@ def data_card(rows: list[dict], info: dict) -> str:
                   "(`annotations/synthetic/`; kappa 0.968 on a 101-sentence double-labelled sample, "
                   "`annotations/synthetic_double/`). `--with-synthetic` adds them; on the dev split they lowered "
                   "real-article macro-F1 from 0.649 to 0.612, so the shipped model is trained without them.", ""]
-    if info.get("domestic_events_dropped"):
+    if info.get("events") == "interstate":
         lines += [f"Events, interstate only (`--events interstate`): {info['domestic_events_dropped']} warming or "
                   "cooling event rows of the train split that do not name two states (or a state and an "
                   "international organisation) were dropped; dev and test keep theirs.", ""]

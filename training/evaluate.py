@@ -11,8 +11,9 @@ One table, same test split, for: (a) our model (and its ONNX exports, fp32 and i
 With --write, the table goes into the model card (README.md in the model directory) and the
 metrics into its stance.json. ``--split dev`` scores the dev split and the dev contrast set
 instead: use it to choose between training runs, and the test split once, for the chosen one.
-Every number comes with a 95 % bootstrap interval (``training/intervals.py``), and every other
-system (baselines, ``--compare`` models) with the paired interval of the gap on real-article F1.
+Every number comes with a 95% bootstrap interval (``training/intervals.py``), and every other
+system (baselines, ``--compare`` models) with the paired interval of its gap to the model on
+real-article F1, event F1 and contrast accuracy.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -185,30 +187,52 @@ def ece(probs: np.ndarray, y: np.ndarray, bins: int = ECE_BINS) -> float:
     return float(total)
 
 
-def article_f1_of(y: np.ndarray, pred: np.ndarray):
-    """idx -> 3-class macro-F1 of those rows (a statistic for ``intervals.cluster_interval``)."""
+# Statistics of a subset of items (index array -> number), for ``intervals.cluster_interval``.
+Stat = Callable[[np.ndarray], float]
+
+
+def article_f1_of(y: np.ndarray, pred: np.ndarray) -> Stat:
+    """3-class macro-F1 of the rows drawn."""
     return lambda i: intervals.macro_f1(y[i], pred[i], 3)
 
 
-def event_calls(probs: np.ndarray, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """The warming/cooling event rows (a mask) and each one's call by the sign of its score."""
-    ev = np.array([r["kind"] == "event" and r["label"] != "neutral" for r in rows])
-    return ev, np.where(probs[ev, W] - probs[ev, C] > 0, W, C)
+def event_f1_of(y: np.ndarray, calls: np.ndarray) -> Stat:
+    """Warming-vs-cooling macro-F1 of the event rows drawn."""
+    return lambda i: intervals.macro_f1(y[i], calls[i], 3, (W, C))
+
+
+def mean_of(hits: np.ndarray) -> Stat:
+    """Share of the items drawn that are right (``hits`` 1 / 0)."""
+    return lambda i: float(hits[i].mean())
+
+
+def gold_ids(rows: list[dict]) -> np.ndarray:
+    return np.array([LABELS.index(r["label"]) for r in rows], dtype=int)
+
+
+def event_mask(rows: list[dict]) -> np.ndarray:
+    """The rows the event metric reads: event sentences labelled warming or cooling."""
+    return np.array([r["kind"] == "event" and r["label"] != "neutral" for r in rows], dtype=bool)
+
+
+def event_calls(probs: np.ndarray, rows: list[dict]) -> np.ndarray:
+    """Each ``event_mask`` row's call, warming or cooling by the sign of its score."""
+    ev = event_mask(rows)
+    return np.where(probs[ev, W] - probs[ev, C] > 0, W, C)
 
 
 def sentence_metrics(probs: np.ndarray, rows: list[dict]) -> dict:
-    y = np.array([LABELS.index(r["label"]) for r in rows])
+    y = gold_ids(rows)
     pred = probs.argmax(1)
-    art = np.array([r["kind"] == "article" for r in rows])
-    ev, ev_pred = event_calls(probs, rows)
+    art = np.array([r["kind"] == "article" for r in rows], dtype=bool)
+    ev, ev_pred = event_mask(rows), event_calls(probs, rows)
     stories = [r["article_id"] for r in rows if r["kind"] == "article"]
     out = {
         "article_f1": macro_f1(list(y[art]), list(pred[art]), range(3)),
         "article_f1_ci": intervals.cluster_interval(article_f1_of(y[art], pred[art]), stories),
         "article_acc": float((y[art] == pred[art]).mean()),
         "event_wc_f1": macro_f1(list(y[ev]), list(ev_pred), (W, C)),
-        "event_wc_f1_ci": intervals.cluster_interval(
-            lambda i: intervals.macro_f1(y[ev][i], ev_pred[i], 3, (W, C)), range(int(ev.sum()))),
+        "event_wc_f1_ci": intervals.cluster_interval(event_f1_of(y[ev], ev_pred), range(int(ev.sum()))),
         "ece_article": ece(probs[art], y[art]),
         "n_article": int(art.sum()), "n_event": int(ev.sum()),
     }
@@ -228,11 +252,14 @@ def sentence_metrics(probs: np.ndarray, rows: list[dict]) -> dict:
 CONTRAST = {"test": ANN / "contrast.jsonl", "dev": ANN / "contrast_dev.jsonl"}
 
 
-def contrast_hits(predict, split: str = "test") -> tuple[list[dict], np.ndarray]:
-    """The split's contrast rows and whether ``predict`` (texts -> probabilities) got each (1 / 0)."""
-    rows = [json.loads(l) for l in open(CONTRAST[split], encoding="utf-8")]
+def contrast_rows(split: str = "test") -> list[dict]:
+    return [json.loads(l) for l in open(CONTRAST[split], encoding="utf-8")]
+
+
+def contrast_hits(predict, rows: list[dict]) -> np.ndarray:
+    """Whether ``predict`` (texts -> probabilities) got each contrast row (1 / 0)."""
     pred = predict([r["text"] for r in rows]).argmax(1)
-    return rows, np.array([LABELS[p] == r["label"] for p, r in zip(pred, rows)], dtype=float)
+    return np.array([LABELS[p] == r["label"] for p, r in zip(pred, rows)], dtype=float)
 
 
 def contrast_summary(rows: list[dict], hits: np.ndarray) -> tuple[float, int, dict[str, float], tuple[float, float]]:
@@ -240,13 +267,14 @@ def contrast_summary(rows: list[dict], hits: np.ndarray) -> tuple[float, int, di
     by: dict[str, list[float]] = defaultdict(list)
     for ok, r in zip(hits, rows):
         by[r["phenomenon"]].append(ok)
-    ci = intervals.cluster_interval(lambda i: float(hits[i].mean()), [r["group"] for r in rows])
+    ci = intervals.cluster_interval(mean_of(hits), [r["group"] for r in rows])
     return float(hits.mean()), len(rows), {k: float(np.mean(v)) for k, v in sorted(by.items())}, ci
 
 
 def contrast_accuracy(predict, split: str = "test") -> tuple[float, int, dict[str, float], tuple[float, float]]:
     """``contrast_summary`` of ``predict`` on the split's contrast set."""
-    return contrast_summary(*contrast_hits(predict, split))
+    rows = contrast_rows(split)
+    return contrast_summary(rows, contrast_hits(predict, rows))
 
 
 def team_pair_result(a, team_label: dict) -> tuple[float, str]:
@@ -316,7 +344,7 @@ def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool =
     return {
         "n": len(results), "n_clear": len(clear),
         "direction_acc": float(hits.mean()) if clear else float("nan"),
-        "direction_acc_ci": intervals.cluster_interval(lambda i: float(hits[i].mean()), range(len(hits))),
+        "direction_acc_ci": intervals.cluster_interval(mean_of(hits), range(len(hits))),
         "label_acc": float(np.mean([g == l for g, _, l, *_ in results])) if results else float("nan"),
         "mean_abs_clear": float(np.mean([abs(s) for _, s in clear])) if clear else float("nan"),
         "mean_abs_mixed": float(np.mean(mixed)) if mixed else float("nan"), "n_mixed": len(mixed),
@@ -333,31 +361,34 @@ def confusion(probs: np.ndarray, rows: list[dict]) -> list[list[int]]:
     return m
 
 
-def span(ci) -> str:
+def span(ci: tuple[float, float]) -> str:
+    """An interval as "[lo, hi]", or "—" when there was nothing to resample."""
     lo, hi = ci
     return "—" if lo != lo else f"[{lo:.3f}, {hi:.3f}]"
 
 
-def paired_gap(stat_ours, stat_other, n: int, clusters) -> str:
-    """``ours - other`` on all ``n`` items, and its interval over the same resamples for both."""
+def paired_gap(stat_ours: Stat, stat_other: Stat, clusters: Sequence) -> str:
+    """``ours - other`` on all items, and its interval over the same resamples for both ("—": no items)."""
+    n = len(clusters)
+    if n == 0:
+        return "—"
     d = stat_ours(np.arange(n)) - stat_other(np.arange(n))
     return f"{d:+.3f} ({span(intervals.cluster_interval(lambda i: stat_ours(i) - stat_other(i), clusters))})"
 
 
-def intervals_table(results: dict, calls: dict, rows: list[dict], contrast_rows: list[dict], ours: str) -> str:
+def intervals_table(results: dict, calls: dict, rows: list[dict], contrast: list[dict], ours: str) -> str:
     """Each system's intervals, and the paired interval of ``ours`` minus it on real-article F1
     (issue #4 asks for 10 points above every baseline), event F1 and contrast accuracy.
 
     ``calls[name]``: that system's real-article predictions (``article``), event calls (``event``,
     as ``event_calls``) and contrast hits (``contrast``), in row order."""
     arts = [r for r in rows if r["kind"] == "article"]
-    y = np.array([LABELS.index(r["label"]) for r in arts])
+    y = gold_ids(arts)
     stories = [r["article_id"] for r in arts]
-    y_ev = np.array([LABELS.index(r["label"]) for r in rows if r["kind"] == "event" and r["label"] != "neutral"])
-    groups = [r["group"] for r in contrast_rows]
-    stats = {name: (article_f1_of(y, c["article"]),
-                    (lambda e: lambda i: intervals.macro_f1(y_ev[i], e[i], 3, (W, C)))(c["event"]),
-                    (lambda h: lambda i: float(h[i].mean()))(c["contrast"])) for name, c in calls.items()}
+    y_ev = gold_ids([r for r, keep in zip(rows, event_mask(rows)) if keep])
+    groups = [r["group"] for r in contrast]
+    stats = {name: (article_f1_of(y, c["article"]), event_f1_of(y_ev, c["event"]), mean_of(c["contrast"]))
+             for name, c in calls.items()}
     lines = [f"{intervals.LEVEL:.0%} intervals ({intervals.RESAMPLES:,} bootstrap resamples, seed {intervals.SEED}; "
              f"whole stories for real-article sentences ({len(set(stories))} stories), whole groups for the contrast "
              "set, whole articles for direction, event sentences one by one). The \"ours minus this\" columns are "
@@ -369,8 +400,8 @@ def intervals_table(results: dict, calls: dict, rows: list[dict], contrast_rows:
         if name == ours:
             gaps = ["—"] * 3
         else:
-            gaps = [paired_gap(a, b, n, cl) for a, b, n, cl in zip(
-                stats[ours], stats[name], (len(y), len(y_ev), len(groups)), (stories, range(len(y_ev)), groups))]
+            gaps = [paired_gap(a, b, cl) for a, b, cl in zip(stats[ours], stats[name],
+                                                                (stories, range(len(y_ev)), groups))]
         lines.append(f"| {name} | {span(m['article_f1_ci'])} | {span(m['event_wc_f1_ci'])} | "
                      f"{span(m['contrast_acc_ci'])} | {span(m['articles']['direction_acc_ci'])} | {' | '.join(gaps)} |")
     return "\n".join(lines)
@@ -400,7 +431,7 @@ def main(argv=None) -> None:
                     help="dev: for choosing between training runs (the dev contrast set, no --write)")
     ap.add_argument("--no-baselines", action="store_true", help="score the model only")
     ap.add_argument("--compare", type=Path, nargs="+", default=[], metavar="MODEL",
-                    help="also score these models (torch backend), each with its paired real-article gap to MODEL")
+                    help="also score these models (torch backend), each with its paired gaps to MODEL")
     args = ap.parse_args(argv)
     if args.split == "dev" and args.write:
         raise SystemExit("error: --write puts test-split numbers in the model card; drop --split dev")
@@ -441,7 +472,8 @@ def main(argv=None) -> None:
 
     results = {}
     calls: dict[str, dict[str, np.ndarray]] = {}  # per-item results, for the paired gaps below
-    art = np.array([r["kind"] == "article" for r in test])
+    art = np.array([r["kind"] == "article" for r in test], dtype=bool)
+    contrast = contrast_rows(args.split)
     in_context = None
     for name, predict in systems.items():
         read = reads.get(name, {})
@@ -452,10 +484,10 @@ def main(argv=None) -> None:
             in_context = [reader(r) for r in test]
         probs = predict(in_context if read.get("context") else texts)
         m = sentence_metrics(probs, test)
-        contrast_rows, hits = contrast_hits(predict, args.split)
+        hits = contrast_hits(predict, contrast)
         m["contrast_acc"], n_contrast, m["contrast_by_phenomenon"], m["contrast_acc_ci"] = contrast_summary(
-            contrast_rows, hits)
-        calls[name] = {"article": probs.argmax(1)[art], "event": event_calls(probs, test)[1], "contrast": hits}
+            contrast, hits)
+        calls[name] = {"article": probs.argmax(1)[art], "event": event_calls(probs, test), "contrast": hits}
         m["articles"] = article_metrics(predict, test_ids, args.data, **read)
         m["confusion_article"] = confusion(probs, test)
         results[name] = m
@@ -484,7 +516,7 @@ def main(argv=None) -> None:
               f"{sum(m['articles']['evidence_shown'] for m in results.values())} shown sentences, all systems, "
               "matched an annotated sentence by text."]
     ours = next(iter(results))
-    lines += ["", intervals_table(results, calls, test, contrast_rows, ours)]
+    lines += ["", intervals_table(results, calls, test, contrast, ours)]
     lines += ["", f"Per source ({ours}):", "", "| source | n | macro-F1 | accuracy |", "|---|---|---|---|"]
     for src, v in results[ours]["per_source"].items():
         lines.append(f"| {src} | {v['n']} | {fmt(v['macro_f1'])} | {fmt(v['acc'])} |")

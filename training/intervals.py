@@ -41,7 +41,7 @@ def cluster_interval(stat: Callable[[np.ndarray], float], clusters: Sequence[Has
                      resamples: int = RESAMPLES, seed: int = SEED) -> tuple[float, float]:
     """Percentile interval (``LEVEL``) of ``stat(indices)`` over resamples that draw whole
     clusters with replacement (pass a distinct cluster per item for a plain bootstrap)."""
-    groups: dict = defaultdict(list)
+    groups: dict[Hashable, list[int]] = defaultdict(list)
     for i, c in enumerate(clusters):
         groups[c].append(i)
     members = [np.array(v) for v in groups.values()]

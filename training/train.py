@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
                          "embeddings lr * GAMMA ** (n + 1), the pooler and classifier lr; 1: one rate for all")
     ap.add_argument("--tag-events", action="store_true",
                     help=f"read train event rows as '{EVENT_TAG} <sentence>' (their coding conventions apart from the "
-                         "team's); dev, test and inference text stay untagged")
+                         "team's; with --with-dev, dev event rows too); evaluation and inference text stay untagged")
     ap.add_argument("--force", action="store_true", help="overwrite --out")
     args = ap.parse_args(argv)
     if args.with_dev != (args.temperature_from is not None):
