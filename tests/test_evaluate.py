@@ -53,7 +53,8 @@ def test_contrast_accuracy_reads_the_split_set_and_breaks_it_down_by_phenomenon(
                          for t, lab, p in rows))
     monkeypatch.setitem(evaluate.CONTRAST, "dev", f)
     always_cooling = lambda texts: np.tile([0.1, 0.8, 0.1], (len(texts), 1))  # noqa: E731
-    acc, n, by, (lo, hi) = evaluate.contrast_accuracy(always_cooling, "dev")
+    rows = evaluate.contrast_rows("dev")
+    acc, n, by, (lo, hi) = evaluate.contrast_summary(rows, evaluate.contrast_hits(always_cooling, rows))
     assert (acc, n) == (1 / 3, 3) and by == {"history": 0.5, "question": 0.0}
     # Two groups drawn whole: a resample holds the history pair (0.5) or the question (0.0) or both.
     assert lo == 0.0 and hi == 0.5

@@ -170,12 +170,6 @@ def zero_shot():
 
 
 # -- metrics -------------------------------------------------------------------------------------
-def macro_f1(y: list[int], p: list[int], classes) -> float:
-    from sklearn.metrics import f1_score
-
-    return float(f1_score(y, p, labels=list(classes), average="macro", zero_division=0))
-
-
 def ece(probs: np.ndarray, y: np.ndarray, bins: int = ECE_BINS) -> float:
     conf, pred = probs.max(1), probs.argmax(1)
     edges = np.linspace(0, 1, bins + 1)
@@ -210,6 +204,11 @@ def gold_ids(rows: list[dict]) -> np.ndarray:
     return np.array([LABELS.index(r["label"]) for r in rows], dtype=int)
 
 
+def article_mask(rows: list[dict]) -> np.ndarray:
+    """The rows the real-article metrics read: sentences of the team's VOA stories."""
+    return np.array([r["kind"] == "article" for r in rows], dtype=bool)
+
+
 def event_mask(rows: list[dict]) -> np.ndarray:
     """The rows the event metric reads: event sentences labelled warming or cooling."""
     return np.array([r["kind"] == "event" and r["label"] != "neutral" for r in rows], dtype=bool)
@@ -224,14 +223,13 @@ def event_calls(probs: np.ndarray, rows: list[dict]) -> np.ndarray:
 def sentence_metrics(probs: np.ndarray, rows: list[dict]) -> dict:
     y = gold_ids(rows)
     pred = probs.argmax(1)
-    art = np.array([r["kind"] == "article" for r in rows], dtype=bool)
-    ev, ev_pred = event_mask(rows), event_calls(probs, rows)
-    stories = [r["article_id"] for r in rows if r["kind"] == "article"]
+    art, ev, ev_pred = article_mask(rows), event_mask(rows), event_calls(probs, rows)
+    stories = [r["article_id"] for r, keep in zip(rows, art) if keep]
     out = {
-        "article_f1": macro_f1(list(y[art]), list(pred[art]), range(3)),
+        "article_f1": intervals.macro_f1(y[art], pred[art], 3),
         "article_f1_ci": intervals.cluster_interval(article_f1_of(y[art], pred[art]), stories),
         "article_acc": float((y[art] == pred[art]).mean()),
-        "event_wc_f1": macro_f1(list(y[ev]), list(ev_pred), (W, C)),
+        "event_wc_f1": intervals.macro_f1(y[ev], ev_pred, 3, (W, C)),
         "event_wc_f1_ci": intervals.cluster_interval(event_f1_of(y[ev], ev_pred), range(int(ev.sum()))),
         "ece_article": ece(probs[art], y[art]),
         "n_article": int(art.sum()), "n_event": int(ev.sum()),
@@ -240,7 +238,7 @@ def sentence_metrics(probs: np.ndarray, rows: list[dict]) -> dict:
     for src in sorted({r["source"] for r in rows}):
         m = np.array([r["source"] == src for r in rows])
         classes = sorted(set(y[m]))
-        per_source[src] = {"n": int(m.sum()), "macro_f1": macro_f1(list(y[m]), list(pred[m]), classes),
+        per_source[src] = {"n": int(m.sum()), "macro_f1": intervals.macro_f1(y[m], pred[m], 3, classes),
                            "acc": float((y[m] == pred[m]).mean())}
     out["per_source"] = per_source
     return out
@@ -269,12 +267,6 @@ def contrast_summary(rows: list[dict], hits: np.ndarray) -> tuple[float, int, di
         by[r["phenomenon"]].append(ok)
     ci = intervals.cluster_interval(mean_of(hits), [r["group"] for r in rows])
     return float(hits.mean()), len(rows), {k: float(np.mean(v)) for k, v in sorted(by.items())}, ci
-
-
-def contrast_accuracy(predict, split: str = "test") -> tuple[float, int, dict[str, float], tuple[float, float]]:
-    """``contrast_summary`` of ``predict`` on the split's contrast set."""
-    rows = contrast_rows(split)
-    return contrast_summary(rows, contrast_hits(predict, rows))
 
 
 def team_pair_result(a, team_label: dict) -> tuple[float, str]:
@@ -382,7 +374,7 @@ def intervals_table(results: dict, calls: dict, rows: list[dict], contrast: list
 
     ``calls[name]``: that system's real-article predictions (``article``), event calls (``event``,
     as ``event_calls``) and contrast hits (``contrast``), in row order."""
-    arts = [r for r in rows if r["kind"] == "article"]
+    arts = [r for r, keep in zip(rows, article_mask(rows)) if keep]
     y = gold_ids(arts)
     stories = [r["article_id"] for r in arts]
     y_ev = gold_ids([r for r, keep in zip(rows, event_mask(rows)) if keep])
@@ -472,7 +464,7 @@ def main(argv=None) -> None:
 
     results = {}
     calls: dict[str, dict[str, np.ndarray]] = {}  # per-item results, for the paired gaps below
-    art = np.array([r["kind"] == "article" for r in test], dtype=bool)
+    art = article_mask(test)
     contrast = contrast_rows(args.split)
     in_context = None
     for name, predict in systems.items():
