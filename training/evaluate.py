@@ -346,11 +346,10 @@ def article_metrics(predict, test_ids: set[str], data: Path, pair_marked: bool =
 
 
 def confusion(probs: np.ndarray, rows: list[dict]) -> list[list[int]]:
-    m = [[0] * 3 for _ in range(3)]
-    for p, r in zip(probs.argmax(1), rows):
-        if r["kind"] == "article":
-            m[LABELS.index(r["label"])][p] += 1
-    return m
+    """Real-article confusion matrix: gold rows, predicted columns, in ``LABELS`` order."""
+    art = article_mask(rows)
+    y, pred = gold_ids(rows)[art], probs.argmax(1)[art]
+    return np.bincount(y * 3 + pred, minlength=9).reshape(3, 3).tolist()
 
 
 def span(ci: tuple[float, float]) -> str:

@@ -37,9 +37,12 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))  # pair_data, data
+from training import intervals  # noqa: E402
 
 LABELS = ("warming", "cooling", "neutral")
 
@@ -58,14 +61,12 @@ def read_pairs(path: Path) -> list[dict]:
 
 
 def macro_f1(gold: list[str], pred: list[str]) -> float:
-    f1s = []
-    for lab in LABELS:
-        tp = sum(g == p == lab for g, p in zip(gold, pred))
-        fp = sum(p == lab and g != lab for g, p in zip(gold, pred))
-        fn = sum(g == lab and p != lab for g, p in zip(gold, pred))
-        if tp + fp + fn:  # a label neither in the gold nor predicted does not count
-            f1s.append(2 * tp / (2 * tp + fp + fn))
-    return sum(f1s) / len(f1s) if f1s else 0.0
+    """Macro-F1 of label strings over the labels present in ``gold`` or ``pred`` (one neither
+    holds does not count): ``intervals.macro_f1`` on their indexes."""
+    if not gold:
+        return 0.0
+    y, p = (np.array([LABELS.index(l) for l in labels], dtype=int) for labels in (gold, pred))
+    return intervals.macro_f1(y, p, len(LABELS), sorted(set(y) | set(p)))
 
 
 def pair_aware_labels(scorer, rows: list[dict]) -> list[dict[str, str]]:
