@@ -49,6 +49,12 @@ def test_macro_f1_ignores_labels_absent_from_gold_and_predictions():
     assert macro_f1(["warming", "cooling"], ["warming", "neutral"]) == pytest.approx((1 + 0 + 0) / 3)
 
 
+def test_macro_f1_counts_a_missed_pair_as_wrong():
+    # evaluate() predicts "missed" where detection found no such pair: wrong, and not a label.
+    assert macro_f1(["warming", "cooling"], ["warming", "missed"]) == pytest.approx((1 + 0) / 2)
+    assert macro_f1(["cooling"], ["missed"]) == 0.0
+
+
 def test_plover_marks_become_the_pair_marks():
     from pair_data import _plover_marked
 

@@ -62,11 +62,18 @@ def read_pairs(path: Path) -> list[dict]:
 
 def macro_f1(gold: list[str], pred: list[str]) -> float:
     """Macro-F1 of label strings over the labels present in ``gold`` or ``pred`` (one neither
-    holds does not count): ``intervals.macro_f1`` on their indexes."""
+    holds does not count): ``intervals.macro_f1`` on their indexes. A prediction outside
+    ``LABELS`` (``"missed"``: the detector found no such pair) is wrong for every label.
+
+    >>> macro_f1(["warming", "cooling"], ["warming", "missed"])
+    0.5
+    """
     if not gold:
         return 0.0
-    y, p = (np.array([LABELS.index(l) for l in labels], dtype=int) for labels in (gold, pred))
-    return intervals.macro_f1(y, p, len(LABELS), sorted(set(y) | set(p)))
+    other = len(LABELS)  # one index for every string outside LABELS; never averaged
+    index = {lab: i for i, lab in enumerate(LABELS)}
+    y, p = (np.array([index.get(lab, other) for lab in labels], dtype=int) for labels in (gold, pred))
+    return intervals.macro_f1(y, p, other + 1, sorted((set(y) | set(p)) - {other}))
 
 
 def pair_aware_labels(scorer, rows: list[dict]) -> list[dict[str, str]]:
