@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STANCE_MODULES = sorted(m.name for m in pkgutil.iter_modules(stance.__path__, "stance.") if m.name != "stance.__main__")
 # Training modules with examples (importing them needs torch / the training extra).
 TRAINING_MODULES = ["training.train", "training.data", "training.teacher_folds", "training.intervals",
-                    "training.annotations.batching", "training.learning_curve", "training.evaluate_pairs"]
+                    "training.annotations.batching", "training.learning_curve", "training.evaluate_pairs",
+                    "training.evaluate"]
 
 
 def _run(name: str) -> None:

@@ -204,6 +204,15 @@ def gold_ids(rows: list[dict]) -> np.ndarray:
     return np.array([LABELS.index(r["label"]) for r in rows], dtype=int)
 
 
+def rows_where(rows: list[dict], mask: np.ndarray) -> list[dict]:
+    """The rows whose ``mask`` entry is true, in order.
+
+    >>> rows_where([{"i": 0}, {"i": 1}], np.array([False, True]))
+    [{'i': 1}]
+    """
+    return [r for r, keep in zip(rows, mask) if keep]
+
+
 def article_mask(rows: list[dict]) -> np.ndarray:
     """The rows the real-article metrics read: sentences of the team's VOA stories."""
     return np.array([r["kind"] == "article" for r in rows], dtype=bool)
@@ -224,7 +233,7 @@ def sentence_metrics(probs: np.ndarray, rows: list[dict]) -> dict:
     y = gold_ids(rows)
     pred = probs.argmax(1)
     art, ev, ev_pred = article_mask(rows), event_mask(rows), event_calls(probs, rows)
-    stories = [r["article_id"] for r, keep in zip(rows, art) if keep]
+    stories = [r["article_id"] for r in rows_where(rows, art)]
     out = {
         "article_f1": intervals.macro_f1(y[art], pred[art], 3),
         "article_f1_ci": intervals.cluster_interval(article_f1_of(y[art], pred[art]), stories),
@@ -373,10 +382,10 @@ def intervals_table(results: dict, calls: dict, rows: list[dict], contrast: list
 
     ``calls[name]``: that system's real-article predictions (``article``), event calls (``event``,
     as ``event_calls``) and contrast hits (``contrast``), in row order."""
-    arts = [r for r, keep in zip(rows, article_mask(rows)) if keep]
+    arts = rows_where(rows, article_mask(rows))
     y = gold_ids(arts)
     stories = [r["article_id"] for r in arts]
-    y_ev = gold_ids([r for r, keep in zip(rows, event_mask(rows)) if keep])
+    y_ev = gold_ids(rows_where(rows, event_mask(rows)))
     groups = [r["group"] for r in contrast]
     stats = {name: (article_f1_of(y, c["article"]), event_f1_of(y_ev, c["event"]), mean_of(c["contrast"]))
              for name, c in calls.items()}

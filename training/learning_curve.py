@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
-from evaluate import article_f1_of, article_mask, gold_ids, paired_gap, sentence_metrics, span  # noqa: E402
+from evaluate import article_f1_of, article_mask, gold_ids, paired_gap, rows_where, sentence_metrics, span  # noqa: E402
 
 VOA = "voa_team"
 TARGET_F1 = 0.80  # issue #4's real-article target
@@ -122,7 +122,7 @@ def curve_table(split: str, rows: list[dict], probs: dict[str, np.ndarray], full
     """Per model: real-article F1 [interval], paired gap to ``full``, event F1 on ``split``; and
     each model's real-article F1."""
     art = article_mask(rows)
-    arts = [r for r, k in zip(rows, art) if k]
+    arts = rows_where(rows, art)
     y, stories = gold_ids(arts), [r["article_id"] for r in arts]
     stat = {name: article_f1_of(y, p[art].argmax(1)) for name, p in probs.items()}
     lines = [f"{split} ({len(set(stories))} stories, {len(arts)} real-article sentences)", "",
