@@ -505,6 +505,27 @@ def _check_distinct(inputs: Sequence[str], outputs: dict[str, Optional[Path]]) -
         seen[key] = f"{role} {path}"
 
 
+def check_writable(role: str, path: Path) -> None:
+    """Refuse, before any file is opened, an output that cannot be written: a directory, a folder
+    that is missing or not a folder, no permission. (A full disk still shows only when writing.)
+
+    >>> check_writable("output", Path("/no/such/folder/out.jsonl"))
+    Traceback (most recent call last):
+    ...
+    ValueError: output /no/such/folder/out.jsonl: the folder /no/such/folder does not exist; make it first
+    """
+    if path.is_dir():
+        raise ValueError(f"{role} {path} is a directory; give a file name")
+    folder = path.parent
+    if not folder.exists():
+        raise ValueError(f"{role} {path}: the folder {folder} does not exist; make it first")
+    if not folder.is_dir():
+        raise ValueError(f"{role} {path}: {folder} is a file, not a folder")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise ValueError(f"{role} {path}: {'the file' if path.exists() else 'the folder ' + str(folder)} "
+                         "is not writable; choose another place")
+
+
 def _format(path: Optional[Path]) -> str:
     if path is None:
         return "jsonl"
@@ -619,9 +640,25 @@ class _Run:
                 _keep_rows_of(_spool_path(sent_path) if sent_fmt == "parquet" else sent_path,
                               "jsonl" if sent_fmt == "parquet" else sent_fmt, self.done_ids)
         self.stderr = stderr
-        self.sink = _open_sink(out_path, fmt, resume, stdout)
-        self.err_sink = _Sink(err_path, "jsonl", resume, stderr) if err_path else None
-        self.sent_sink = _open_sink(sent_path, _format(sent_path), resume, stdout) if sent_path else None
+        # All three or none: a sentences file that cannot be opened must not leave an empty output
+        # behind, which the next run would refuse to overwrite.
+        new = [q for p in (out_path, err_path, sent_path) if p is not None for q in (p, _spool_path(p)) if not q.exists()]
+        opened: list = []
+        try:
+            self.sink = _open_sink(out_path, fmt, resume, stdout)
+            opened.append(self.sink)
+            self.err_sink = _Sink(err_path, "jsonl", resume, stderr) if err_path else None
+            opened.append(self.err_sink)
+            self.sent_sink = _open_sink(sent_path, _format(sent_path), resume, stdout) if sent_path else None
+        except OSError as exc:  # passed check_writable, refused anyway (a read-only file system, /sys)
+            for sink in opened:
+                if sink is not None:
+                    (sink.inner if isinstance(sink, _ParquetSink) else sink).close()
+            for p in new:
+                if p.is_file():
+                    p.unlink()
+            raise ValueError(f"cannot write {exc.filename or 'an output'}: {exc.strerror or exc}; "
+                             "choose another place") from exc
         self.summary = BatchSummary()
         self.progress = Progress(progress, stderr, inputs)
         self.t0 = time.time()
@@ -713,7 +750,11 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
     else:
         err_path = Path(errors) if errors else (out_path.with_name(out_path.name + ".errors.jsonl") if out_path else None)
     sent_path = Path(sentences) if sentences else None
-    _check_distinct(inputs, {"output": out_path, "errors file": err_path, "sentences file": sent_path})
+    roles = {"output": out_path, "errors file": err_path, "sentences file": sent_path}
+    _check_distinct(inputs, roles)
+    for role, p in roles.items():
+        if p is not None:
+            check_writable(role, p)
     for p in (out_path, sent_path):
         if p is not None and p.exists() and not (force or resume):
             raise FileExistsError(f"{p} exists; pass --force to overwrite or --resume to continue that run")

@@ -14,6 +14,7 @@ from .backends import BACKENDS
 # 1 means "finished, some records were bad" (they are in the errors file): a pipeline must be
 # able to tell that from a run that did not finish (3, or 130 after Ctrl-C).
 EXIT_OK, EXIT_RECORD_ERRORS, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process stopped by SIGPIPE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _timeline(args: argparse.Namespace) -> int:
+    from .batch import check_writable
     from .timeline import build_timeline, summary_lines, write_csv
 
     try:
@@ -77,15 +79,9 @@ def _timeline(args: argparse.Namespace) -> int:
             if real in seen:
                 raise ValueError(f"{option} {path} is also {seen[real]}; write it to another file")
             seen[real] = f"the {option} file"
-            if Path(path).is_dir():
-                raise ValueError(f"{option} {path} is a directory; give a file name")
+            check_writable(option, Path(path))
             if Path(path).exists() and not args.force:
                 raise FileExistsError(f"{path} exists; pass --force to overwrite")
-            folder = Path(path).parent
-            if not folder.is_dir():
-                raise ValueError(f"{option} {path}: the folder {folder} does not exist; make it first")
-            if not os.access(folder, os.W_OK):
-                raise ValueError(f"{option} {path}: the folder {folder} is not writable")
         df = build_timeline(args.scored, args.pair, args.freq)
         # The figure first: plot_timeline refuses (no matplotlib, too many pairs) before it draws,
         # so a refusal leaves no CSV behind either.
@@ -159,9 +155,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             fields=Fields(args.id_field, args.text_field, args.title_field, args.date_field),
             batch_size=args.batch_size, progress=not args.quiet, stdout=stdout, engine=args.engine,
             backend=args.backend, threads=args.threads, workers=args.workers, ray_address=args.ray_address)
+    except BrokenPipeError:  # the reader of stdout stopped (`stance score ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return EXIT_BROKEN_PIPE
     except (FileExistsError, FileNotFoundError, ValueError, ImportError, ConnectionError) as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a full disk, a vanished folder: the machine's trouble, not a bug
+        again = "; the rows written so far are kept (--resume continues)" if args.output not in (None, "-") else ""
+        print(f"stance: error: the run stopped: {exc}{again}", file=sys.stderr)
+        return EXIT_CRASH
     except KeyboardInterrupt:
         again = "run the same command with --resume to continue" if args.output not in (None, "-") else "nothing was saved"
         print(f"\nstance: interrupted; the rows written so far are kept: {again}", file=sys.stderr)

@@ -73,12 +73,21 @@ class SentenceScore(_ScoredText):
 
     def for_pair(self, pair: tuple[str, str]) -> "SentenceScore":
         """The sentence as one pair sees it: probabilities of the clauses naming the pair
-        (their mean), or the sentence's own when it was not cut into clauses.
+        (their mean), or the sentence's own when it was not cut into clauses. The pair's two
+        codes in either order; a pair the sentence does not name is refused (``ValueError``).
 
-        >>> s = SentenceScore("A.", 0, 2, {"warming": .5, "cooling": .3, "neutral": .2}, .2, "warming")
-        >>> s.for_pair(("CHN", "KOR")) is s
+        >>> s = SentenceScore("A.", 0, 2, {"warming": .5, "cooling": .3, "neutral": .2}, .2, "warming",
+        ...                   pairs=(("CHN", "KOR"),))
+        >>> s.for_pair(("KOR", "CHN")) is s
         True
         """
+        if isinstance(pair, str) or len(pair) != 2:
+            raise TypeError(f"pair must be two codes, such as ('CHN', 'KOR'), not {pair!r}")
+        pair = (min(pair), max(pair))  # pairs are stored with their codes sorted
+        if pair not in self.pairs:
+            names = ", ".join("-".join(p) for p in self.pairs) or "no pair"
+            raise ValueError(f"this sentence does not name the pair {pair[0]}-{pair[1]}; it names {names} "
+                             "(see .pairs)")
         members = [c for c in self.clauses if pair in c.pairs]
         if not members:
             return self

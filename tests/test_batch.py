@@ -384,3 +384,46 @@ def test_an_errors_path_that_is_not_a_regular_file_is_left_alone(tiny_scorer, tm
     monkeypatch.setattr("stance.batch.os.fsync", no_sync)
     s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o2.jsonl"), progress=False)
     assert s.articles == 1 and len(read_jsonl(tmp_path / "o2.jsonl")) == 1
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_anything_is(tiny_scorer, tmp_path):
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    (tmp_path / "afile").write_text("")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(ValueError, match="afile is a file, not a folder"):
+        score_files(tiny_scorer, [str(inp)], str(tmp_path / "afile" / "out.jsonl"), progress=False)
+    with pytest.raises(ValueError, match=r"sentences file .*afile is a file, not a folder"):
+        score_files(tiny_scorer, [str(inp)], str(out), sentences=str(tmp_path / "afile" / "s.jsonl"), progress=False)
+    with pytest.raises(ValueError, match="is a directory; give a file name"):
+        score_files(tiny_scorer, [str(inp)], str(out), errors=str(tmp_path), progress=False)
+    assert not out.exists()
+
+
+def test_an_output_refused_when_opened_leaves_no_file_behind(tiny_scorer, tmp_path, monkeypatch):
+    import stance.batch as b
+
+    # Past the up-front check (as a read-only file system can be): the output is opened first, and
+    # must not stay behind empty for the next run to refuse to overwrite.
+    monkeypatch.setattr(b, "check_writable", lambda role, path: None)
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    (tmp_path / "afile").write_text("")
+    for out in (tmp_path / "out.jsonl", tmp_path / "out.parquet"):
+        with pytest.raises(ValueError, match=r"cannot write .*afile/s.jsonl"):
+            score_files(tiny_scorer, [str(inp)], str(out), sentences=str(tmp_path / "afile" / "s.jsonl"),
+                        progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "in.jsonl"]
+
+
+def test_cli_stops_quietly_when_its_reader_goes_and_says_so_when_the_disk_is_full(tiny_model_dir, tmp_path):
+    for i in range(3):
+        (tmp_path / f"{i}.txt").write_text(GOOD)
+    cmd = [sys.executable, "-m", "stance", "score", str(tmp_path), "--model", str(tiny_model_dir), "--backend", "torch"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # as `| head` does, before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141 and "error" not in err and "Traceback" not in err
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 3 and "the run stopped" in r.stderr and "No space left" in r.stderr
+        assert "Traceback" not in r.stderr and "report" not in r.stderr

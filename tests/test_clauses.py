@@ -61,6 +61,13 @@ def test_each_pair_rolls_up_its_own_clauses(tiny_scorer):
     # The article's own score still comes from the whole sentence.
     assert a.score == rollup.rollup_score([s.score], [rollup.relevance(s.probs["neutral"])])
     assert a.to_dict()["sentences"][0]["clauses"][0]["pairs"] == [["CHN", "KOR"]]
+    # Either order of the codes is the same pair; a pair the sentence does not name is refused
+    # (it used to fall back to the whole sentence's score, a plausible wrong number).
+    assert s.for_pair(("KOR", "CHN")) == s.for_pair(("CHN", "KOR")) != s.for_pair(("CHN", "PRK"))
+    with pytest.raises(ValueError, match="does not name the pair RUS-USA; it names CHN-KOR, CHN-PRK"):
+        s.for_pair(("USA", "RUS"))
+    with pytest.raises(TypeError, match="two codes"):
+        s.for_pair("CHN-KOR")
 
 
 def test_one_clause_sentences_are_not_cut(tiny_scorer):
