@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Collection, Iterable, Iterator, Optional, Sequence, TextIO, Union, cast
 
 from .model_dir import replacing
-from .progress import Progress
+from .progress import Progress, counted
 from .results import ArticleScore, SentenceScore
 from .scorer import Article, Scorer, unicode_problem
 
@@ -55,7 +55,7 @@ class BatchSummary:
     """What a run did; ``line()`` is the summary printed at the end.
 
     >>> BatchSummary(articles=10, sentences=200, errors=1, seconds=2.0, error_kinds={"invalid JSON": 1}).line()
-    '10 articles, 200 sentences, 1 errors (invalid JSON 1) in 2.0s (5.0 articles/s, 100 sentences/s)'
+    '10 articles, 200 sentences, 1 error (invalid JSON 1) in 2.0s (5.0 articles/s, 100 sentences/s)'
     """
 
     articles: int = 0
@@ -68,7 +68,8 @@ class BatchSummary:
     def line(self) -> str:
         secs = self.seconds or float("inf")
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.error_kinds.items(), key=lambda kv: -kv[1]))
-        return (f"{self.articles} articles, {self.sentences} sentences, {self.errors} errors"
+        return (f"{counted(self.articles, 'article')}, {counted(self.sentences, 'sentence')}, "
+                f"{counted(self.errors, 'error')}"
                 + (f" ({kinds})" if kinds else "")
                 + (f", {self.skipped} already done (resumed)" if self.skipped else "")
                 + f" in {self.seconds:.1f}s ({self.articles / secs:.1f} articles/s, {self.sentences / secs:.0f} sentences/s)")
@@ -107,7 +108,7 @@ def _csv(stream: BinaryIO, name: str) -> Iterator[InputRecord]:
     # of the file), and a long article is a long field, not a reason to stop reading.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_ARTICLE_CHARS))
-    reader = csv.DictReader(text)
+    reader = csv.DictReader(text, strict=True)  # strict: a quote left open is an error, not the rest of the file
     start = 2
     while True:
         try:
@@ -118,6 +119,11 @@ def _csv(stream: BinaryIO, name: str) -> Iterator[InputRecord]:
             yield InputRecord(f"{name}:{start}", None, None, f"unreadable CSV row: {exc}; the rows after it were not read")
             return  # the parser's place in the file is lost
         where, start = f"{name}:{start}", reader.line_num + 1
+        n_header = len(reader.fieldnames or ())
+        if None in row or None in row.values():  # DictReader's marks of a row longer or shorter than the header
+            n = n_header + len(row.get(None) or ()) if None in row else sum(v is not None for v in row.values())
+            yield InputRecord(where, None, None, f"{n} fields where the header has {n_header}")
+            continue
         bad = next((k for k, v in row.items() if isinstance(v, str) and _escaped_byte(v) is not None), None)
         if bad is not None:
             yield InputRecord(where, None, None, f"invalid UTF-8 (byte 0x{_escaped_byte(row[bad]):02X}) in column {bad!r}")
@@ -185,7 +191,7 @@ def read_records(inputs: Sequence[str], *, stdin: Optional[BinaryIO] = None) -> 
         elif not path.exists():
             raise FileNotFoundError(f"input {spec} does not exist")
         elif path.suffix == ".txt":
-            yield _txt_record(path, name, path.stem)
+            yield _txt_record(path, name, name)  # the id a folder of it would give: "story.txt"
         elif path.suffix == ".csv":
             with open(path, "rb") as f:
                 yield from _csv(f, name)
@@ -603,7 +609,7 @@ def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Coll
 _ERROR_KINDS = (("invalid UTF-8", "invalid UTF-8"), ("invalid JSON", "invalid JSON"), ("expected a JSON object", "not an object"),
                 ("unreadable CSV", "unreadable CSV"), ("missing field", "missing text"), ("not a string", "text not a string"),
                 ("is empty", "empty text"), ("characters, over the", "text too long"), ("duplicate id", "duplicate id"),
-                ("unpaired surrogate", "invalid Unicode"))
+                ("unpaired surrogate", "invalid Unicode"), ("where the header has", "wrong field count"))
 
 
 def error_kind(reason: str) -> str:
@@ -660,6 +666,7 @@ class _Run:
             raise ValueError(f"cannot write {exc.filename or 'an output'}: {exc.strerror or exc}; "
                              "choose another place") from exc
         self.summary = BatchSummary()
+        self.inputs = inputs
         self.progress = Progress(progress, stderr, inputs)
         self.t0 = time.time()
 
@@ -735,6 +742,8 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
     >>> score_files(None, ["news.jsonl"], "scored.jsonl").line()      # doctest: +SKIP
     '2 articles, 31 sentences, 0 errors in 1.2s (1.7 articles/s, 26 sentences/s)'
     """
+    if isinstance(inputs, (str, Path)):  # a str is a sequence too: its characters would be the inputs
+        raise TypeError(f"inputs is a list of paths, not one: wrap it: [{str(inputs)!r}]")
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     if engine == "local" and (workers is not None or ray_address is not None):
@@ -757,7 +766,8 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
             check_writable(role, p)
     for p in (out_path, sent_path):
         if p is not None and p.exists() and not (force or resume):
-            raise FileExistsError(f"{p} exists; pass --force to overwrite or --resume to continue that run")
+            raise FileExistsError(f"{p} exists; pass --force (force=True) to overwrite or --resume (resume=True) "
+                                  "to continue that run")
         if p is not None and _format(p) == "parquet":
             if _spool_path(p).exists() and not (force or resume):
                 raise FileExistsError(f"{_spool_path(p)} holds the rows of an interrupted run; pass --resume to "
@@ -822,18 +832,22 @@ def _run_local(run: _Run, scorer: Scorer, inputs: Sequence[str], fields: Fields,
     with_sentences = run.sent_sink is not None
     for a in scorer.pipe(articles(), batch_size=batch_size):
         run.write(output_row(a, wheres.pop(a.id, None)), sentence_rows(a) if with_sentences else (), len(a.sentences))
-    _warn_missing_fields(run, fields, present)
+    _end_warnings(run, fields, present)
 
 
-def _warn_missing_fields(run: _Run, fields: Fields, present: Collection[str]) -> None:
-    """Warn of a --*-field option that names a field no record holds (misspelt, most likely)."""
+def _end_warnings(run: _Run, fields: Fields, present: Collection[str]) -> None:
+    """Warn of a run that read no record at all (a mistyped folder looks like success otherwise),
+    and of a --*-field option that names a field no record holds (misspelt, most likely)."""
+    s = run.summary
+    if not (s.articles or s.errors or s.skipped):
+        run.warn(f"no record was read from {', '.join(run.inputs)}: an empty file, or a folder with no .txt files?")
     default = Fields()
     for option, name, usual in (("--id-field", fields.id, default.id), ("--title-field", fields.title, default.title),
                                 ("--date-field", fields.date, default.date)):
         if name != usual and name not in present and run.summary.articles:
             run.warn(f"no record has a field {name!r} ({option}); misspelt? "
                      + ("ids are the records' places" if option == "--id-field" else "it was left empty"))
-    if fields.text not in present and run.summary.errors and not run.summary.articles:
+    if present and fields.text not in present and run.summary.errors and not run.summary.articles:
         # Every record failed the same way: say it once, not only once per record.
         run.warn(f"no record has a field {fields.text!r} (--text-field), so nothing was scored; "
                  "each error lists the fields its record holds")
@@ -856,7 +870,7 @@ def _run_ray(run: _Run, scorer: Union[Scorer, str, Path, None], inputs: Sequence
         elif r["kind"] == "error":
             run.report(r["id"], r["where"], r["error"])
         elif r["kind"] == "present":
-            _warn_missing_fields(run, fields, json.loads(r["error"]))
+            _end_warnings(run, fields, json.loads(r["error"]))
         else:
             for row, sents, n_sentences in json.loads(r["scored"]):
                 run.write(row, sents or (), n_sentences)

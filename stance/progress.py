@@ -78,6 +78,16 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds}s"
 
 
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless one.
+
+    >>> counted(1, "error"), counted(0, "error")
+    ('1 error', '0 errors')
+    """
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 class Progress:
     """Articles/s, sentences/s and ETA: a tqdm bar when ``stream`` is a terminal (and tqdm is
     installed), otherwise a plain line every ``LOG_EVERY`` seconds.
@@ -132,7 +142,7 @@ class Progress:
 
     def rates(self, s: "BatchSummary") -> str:
         elapsed = max(time.time() - self.t0, 1e-9)
-        return f"{s.articles / elapsed:.1f} articles/s, {s.sentences / elapsed:.0f} sentences/s, {s.errors} errors"
+        return f"{s.articles / elapsed:.1f} articles/s, {s.sentences / elapsed:.0f} sentences/s, {counted(s.errors, 'error')}"
 
     def line(self, s: "BatchSummary") -> str:
         done = s.articles + s.errors

@@ -1,6 +1,7 @@
 """Batch scoring: formats, bad records, refusal to overwrite, resume after kill -9."""
 
 import csv
+import io
 import json
 import os
 import signal
@@ -427,3 +428,43 @@ def test_cli_stops_quietly_when_its_reader_goes_and_says_so_when_the_disk_is_ful
             r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True)
         assert r.returncode == 3 and "the run stopped" in r.stderr and "No space left" in r.stderr
         assert "Traceback" not in r.stderr and "report" not in r.stderr
+
+
+def test_a_txt_file_has_the_id_a_folder_of_it_gives_and_two_of_one_name_are_two_articles(tiny_scorer, tmp_path):
+    for d in ("A", "B"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "story.txt").write_text(GOOD)
+    out = tmp_path / "out.jsonl"
+    score_files(tiny_scorer, [str(tmp_path / "A" / "story.txt")], str(out), progress=False)
+    score_files(tiny_scorer, [str(tmp_path / "A")], str(tmp_path / "dir.jsonl"), progress=False)
+    assert [r["id"] for r in read_jsonl(out)] == [r["id"] for r in read_jsonl(tmp_path / "dir.jsonl")] == ["story.txt"]
+    both = [str(tmp_path / d / "story.txt") for d in ("A", "B")]
+    s = score_files(tiny_scorer, both, str(out), force=True, progress=False)
+    assert s.errors == 0 and [r["id"] for r in read_jsonl(out)] == both
+
+
+def test_a_csv_quote_left_open_or_a_row_of_the_wrong_length_is_an_error_not_a_merge(tiny_scorer, tmp_path):
+    (tmp_path / "open.csv").write_text('id,text\na,"China and Japan held talks."\nc,"open quote\nd,Seoul and Tokyo met.\n')
+    (tmp_path / "len.csv").write_text("id,text,x\na,China and Japan held talks.,1,2,3\nb\nc,Seoul and Tokyo met.,1\n")
+    err = tmp_path / "e.jsonl"
+    s = score_files(tiny_scorer, [str(tmp_path / "open.csv")], str(tmp_path / "o.jsonl"), errors=str(err), progress=False)
+    assert [r["id"] for r in read_jsonl(tmp_path / "o.jsonl")] == ["a"] and s.errors == 1
+    (bad,) = read_jsonl(err)
+    assert bad["where"] == "open.csv:3" and "unexpected end of data" in bad["error"]
+    s = score_files(tiny_scorer, [str(tmp_path / "len.csv")], str(tmp_path / "o.jsonl"), errors=str(err), force=True,
+                    progress=False)
+    assert [r["id"] for r in read_jsonl(tmp_path / "o.jsonl")] == ["c"]
+    assert [r["error"] for r in read_jsonl(err)] == ["5 fields where the header has 3", "1 fields where the header has 3"]
+    assert s.error_kinds == {"wrong field count": 2}
+
+
+def test_nothing_read_is_warned_of_and_a_txt_decoding_error_asks_for_no_text_field(tiny_scorer, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bin.txt").write_bytes(b"caf\xe9 " * 100)
+    for inputs, expected, absent in (([str(tmp_path / "empty")], "no record was read from", "--text-field"),
+                                     ([str(tmp_path / "bin.txt")], "invalid UTF-8", "--text-field")):
+        err = io.StringIO()
+        score_files(tiny_scorer, inputs, None, stdout=io.StringIO(), stderr=err, progress=False)
+        assert expected in err.getvalue() and absent not in err.getvalue()
+    with pytest.raises(TypeError, match=r"wrap it: \['news.jsonl'\]"):
+        score_files(tiny_scorer, "news.jsonl", None)

@@ -47,9 +47,9 @@ def test_plain_log_line_has_rates_total_and_eta(tiny_scorer, tmp_path, monkeypat
     lines = err.getvalue().splitlines()
     assert len(lines) == 13 and all(l.startswith("stance: ") for l in lines)
     assert "1/13 records (8%)" in lines[0] and "articles/s" in lines[0] and "sentences/s" in lines[0]
-    assert "ETA" in lines[0] and lines[-1].split(", ETA ")[-1] == "0s" and "1 errors" in lines[-1]
+    assert "ETA" in lines[0] and lines[-1].split(", ETA ")[-1] == "0s" and "1 error" in lines[-1]
     assert "13/13 records (100%)" in lines[-1]
-    assert s.line().startswith("12 articles, 24 sentences, 1 errors (invalid JSON 1) in ")
+    assert s.line().startswith("12 articles, 24 sentences, 1 error (invalid JSON 1) in ")
 
 
 def test_no_total_no_eta_for_stdin(tiny_scorer, tmp_path, monkeypatch):
