@@ -245,14 +245,19 @@ def to_article(rec: InputRecord, fields: Fields) -> tuple[Optional[Article], Opt
         return None, f"field {fields.text!r} is empty", rid
     if len(text) > MAX_ARTICLE_CHARS:
         return None, f"text is {len(text):,} characters, over the {MAX_ARTICLE_CHARS:,} limit", rid
-    title, date = f.get(fields.title), f.get(fields.date)
-    title = title if isinstance(title, str) else None
-    # A missing value read from CSV or Parquet by pandas-style tools arrives as NaN, not None.
-    date = None if date in (None, "") or (isinstance(date, float) and date != date) else str(date)
+    title, date = (None if _missing(v) else v for v in (f.get(fields.title), f.get(fields.date)))
+    if title is not None and not isinstance(title, str):  # as score_article refuses it
+        return None, f"field {fields.title!r} (the title) is {type(title).__name__}, not a string", rid
+    date = None if date is None else str(date)
     for name, value in ((fields.text, text), (fields.title, title), (fields.date, date)):
         if value is not None and unicode_problem(value):
             return None, f"field {name!r} {unicode_problem(value)}", rid
     return Article(text, rid, title, date), None, rid
+
+
+def _missing(value: Any) -> bool:
+    # A missing value read from CSV or Parquet by pandas-style tools arrives as NaN, not None.
+    return value is None or value == "" or (isinstance(value, float) and value != value)
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -606,7 +611,8 @@ def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Coll
         yield Checked(rec.where, rid, article if error is None else None, error)
 
 
-_ERROR_KINDS = (("invalid UTF-8", "invalid UTF-8"), ("invalid JSON", "invalid JSON"), ("expected a JSON object", "not an object"),
+_ERROR_KINDS = (("(the title)", "title not a string"),  # before "not a string", which is the text's
+                ("invalid UTF-8", "invalid UTF-8"), ("invalid JSON", "invalid JSON"), ("expected a JSON object", "not an object"),
                 ("unreadable CSV", "unreadable CSV"), ("missing field", "missing text"), ("not a string", "text not a string"),
                 ("is empty", "empty text"), ("characters, over the", "text too long"), ("duplicate id", "duplicate id"),
                 ("unpaired surrogate", "invalid Unicode"), ("where the header has", "wrong field count"))

@@ -468,3 +468,16 @@ def test_nothing_read_is_warned_of_and_a_txt_decoding_error_asks_for_no_text_fie
         assert expected in err.getvalue() and absent not in err.getvalue()
     with pytest.raises(TypeError, match=r"wrap it: \['news.jsonl'\]"):
         score_files(tiny_scorer, "news.jsonl", None)
+
+
+def test_a_title_that_is_not_a_string_is_an_error_row_as_in_the_api(tiny_scorer, tmp_path):
+    rows = [{"id": "n", "text": GOOD, "title": 5}, {"id": "nan", "text": GOOD, "title": float("nan")},
+            {"id": "ok", "text": GOOD, "title": "Talks"}]
+    inp = write_jsonl(tmp_path / "in.jsonl", rows)  # json writes and reads the NaN as NaN
+    s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), progress=False)
+    assert [(r["id"], r["title"]) for r in read_jsonl(tmp_path / "o.jsonl")] == [("nan", None), ("ok", "Talks")]
+    (bad,) = read_jsonl(tmp_path / "o.jsonl.errors.jsonl")
+    assert bad["id"] == "n" and bad["error"] == "field 'title' (the title) is int, not a string"
+    assert s.error_kinds == {"title not a string": 1}
+    with pytest.raises(TypeError, match="title must be a str"):
+        tiny_scorer.score_article(GOOD, title=5)
