@@ -227,7 +227,8 @@ def _check_view(path: Path, vnni: dict[str, Any]) -> None:
     except OSError as exc:
         raise Int8Refused(f"{host} could not be read to check {INT8_VNNI_FILE}: {exc}") from exc
     if not same_size or digest.hexdigest() != want:
-        raise Int8Refused(f"{path / INT8_VNNI_FILE} was made from another {INT8_FILE}; {rewrite}")
+        raise Int8Refused(f"{path / INT8_VNNI_FILE} does not match the {INT8_FILE} beside it (made from another "
+                          f"one, or that file changed or is damaged); {rewrite}")
 
 
 def _checked_int8(path: Path, meta: dict[str, Any], threads: Optional[int], file: str) -> Backend:

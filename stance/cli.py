@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence, TextIO, cast
 
@@ -135,10 +136,22 @@ def _positive(value: str) -> int:
     return n
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    # A warning is for the user of the command (an int8 graph refused, fp32 used): one plain line,
+    # not Python's file, line number and source line.
+    print(f"stance: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "timeline":
-        return _timeline(args)
+    previous, warnings.showwarning = warnings.showwarning, _show_warning
+    try:
+        return _timeline(args) if args.command == "timeline" else _score(args)
+    finally:
+        warnings.showwarning = previous
+
+
+def _score(args: argparse.Namespace) -> int:
     from .batch import Fields, score_files
     from .scorer import load
 

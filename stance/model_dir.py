@@ -80,7 +80,8 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_dir():
         raise ModelDirError(
-            f"model directory {path} does not exist; pass the path of a directory made by "
+            f"model directory {path} {'is a file, not a directory' if path.exists() else 'does not exist'}; "
+            "pass the path of a directory made by "
             "training/train.py, or call stance.load() with no path for the shipped model")
     missing = [f for f in (*_REQUIRED_FILES, METADATA_FILE) if not (path / f).is_file()]
     if missing:

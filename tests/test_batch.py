@@ -481,3 +481,19 @@ def test_a_title_that_is_not_a_string_is_an_error_row_as_in_the_api(tiny_scorer,
     assert s.error_kinds == {"title not a string": 1}
     with pytest.raises(TypeError, match="title must be a str"):
         tiny_scorer.score_article(GOOD, title=5)
+
+
+def test_cli_warnings_are_one_plain_line_each(monkeypatch, capsys):
+    import warnings
+
+    from stance import cli
+
+    def score(args):
+        warnings.warn("the int8 graph was refused; using the fp32 export instead", RuntimeWarning)
+        return 0
+
+    monkeypatch.setattr(cli, "_score", score)
+    before = warnings.showwarning
+    assert cli.main(["score", "news.jsonl"]) == 0
+    assert capsys.readouterr().err == "stance: warning: the int8 graph was refused; using the fp32 export instead\n"
+    assert warnings.showwarning is before  # the command's way of showing them ends with it

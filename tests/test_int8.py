@@ -232,7 +232,7 @@ def test_a_view_of_another_int8_graph_is_refused(int8_dir, tmp_path, monkeypatch
     meta["onnx_int8"]["vnni"]["of_sha256"] = "0" * 64
     (other / "stance.json").write_text(json.dumps(meta))
     monkeypatch.setattr(sb, "has_vnni", lambda: True)
-    with pytest.warns(RuntimeWarning, match="was made from another model.int8.onnx.*--vnni-only"):
+    with pytest.warns(RuntimeWarning, match="does not match the model.int8.onnx beside it.*--vnni-only"):
         assert stance.load(other, backend="onnx").backend.file == "model.int8.onnx"
 
 
