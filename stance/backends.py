@@ -264,4 +264,11 @@ def load_backend(path: Path, meta: dict[str, Any], *, backend: str = "auto", thr
         if backend != "auto":
             raise FileNotFoundError(
                 f"{path / ONNX_FILE} not found; export it with `python training/export_onnx.py {path}` or use backend='torch'")
-    return TorchBackend(path, meta, threads)
+    try:
+        return TorchBackend(path, meta, threads)
+    except ImportError as exc:
+        if backend != "auto":
+            raise
+        why = "onnxruntime is not installed" if not _has_onnxruntime() else f"{path} has no {ONNX_FILE} or {INT8_FILE}"
+        raise ImportError(f"no backend can run {path}: {why}, and {exc}; or export the model with "
+                          f"`python training/export_onnx.py {path} --int8`") from exc

@@ -570,8 +570,15 @@ def check_inputs(inputs: Sequence[str]) -> None:
     """Fail before any output is opened if an input is missing or of an unknown kind."""
     if not inputs:
         raise ValueError("no input given; pass one or more .jsonl, .csv, .parquet or .txt files, a directory, or -")
+    seen: dict[str, str] = {}
     for spec in inputs:
         path = Path(spec)
+        if spec != "-" and path.exists():  # twice, every record of the second would be a duplicate id
+            key = os.path.realpath(spec)
+            if key in seen:
+                also = f" (also as {seen[key]})" if seen[key] != spec else ""
+                raise ValueError(f"input {spec} is given twice{also}; give each input once")
+            seen[key] = spec
         if spec == "-" or path.is_dir():
             continue
         if not path.exists():
@@ -782,6 +789,10 @@ def score_files(scorer: Union[Scorer, str, Path, None], inputs: Sequence[str], o
                 import pyarrow  # noqa: F401
             except ImportError as exc:
                 raise ImportError(f"writing {p} needs pyarrow: pip install 'stance[io]'") from exc
+    # Errors a run wrote are not overwritten either (an empty file, /dev/null: nothing to lose).
+    if err_path is not None and err_path.is_file() and err_path.stat().st_size and not (force or resume):
+        raise FileExistsError(f"{err_path} holds the errors of an earlier run; pass --force (force=True) to "
+                              "overwrite it or --resume (resume=True) to continue that run")
     if resume and out_path is None:
         raise ValueError("--resume needs an output file (-o)")
     ray_started = False

@@ -18,11 +18,24 @@ EXIT_OK, EXIT_RECORD_ERRORS, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2,
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process stopped by SIGPIPE
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("stance")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="stance", description="Warming or cooling? Score news articles.")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = ap.add_subparsers(dest="command", required=True)
     sc = sub.add_parser("score", help="score articles from files or stdin",
-                        description="Score articles. INPUT: .jsonl, .csv, .parquet, .txt, a directory of .txt files, or - (JSONL on stdin).")
+                        description="Score articles. INPUT: .jsonl, .csv, .parquet, .txt, a directory of .txt files, or - (JSONL on stdin).",
+                        epilog="exit status: 0 all scored; 1 some records failed (see the errors file); 2 a usage "
+                        "error, nothing scored; 3 the run crashed or a write failed (--resume continues); "
+                        "130 interrupted; 141 the reader of stdout went away")
     sc.add_argument("inputs", nargs="+", metavar="INPUT")
     sc.add_argument("-o", "--output", help="output .jsonl, .csv or .parquet (- for JSONL on stdout); "
                     "without it, one summary line per article is printed")
@@ -31,13 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--force", action="store_true", help="overwrite existing output")
     sc.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
     sc.add_argument("--model", help="model directory (default: the shipped model)")
-    sc.add_argument("--backend", choices=BACKENDS, default="auto")
+    sc.add_argument("--backend", choices=BACKENDS, default="auto",
+                    help="auto (default): ONNX int8 where it passes its check, else fp32; or name one")
     sc.add_argument("--threads", type=_positive, help="CPU threads for the model")
-    sc.add_argument("--batch-size", type=_positive, default=64, help="sentences per model batch")
-    sc.add_argument("--id-field", default="id")
-    sc.add_argument("--text-field", default="text")
-    sc.add_argument("--title-field", default="title")
-    sc.add_argument("--date-field", default="date")
+    sc.add_argument("--batch-size", type=_positive, default=64, help="sentences per model batch (default: 64)")
+    sc.add_argument("--id-field", default="id", metavar="NAME", help="the records' id field (default: id)")
+    sc.add_argument("--text-field", default="text", metavar="NAME", help="the records' text field (default: text)")
+    sc.add_argument("--title-field", default="title", metavar="NAME", help="the records' title field (default: title)")
+    sc.add_argument("--date-field", default="date", metavar="NAME", help="the records' date field (default: date)")
     sc.add_argument("--engine", choices=("local", "ray"), default="local",
                     help="local: this process (default); ray: Ray Data actors, on a cluster or this machine "
                     "(needs pip install 'stance[ray]')")

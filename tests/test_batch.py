@@ -497,3 +497,20 @@ def test_cli_warnings_are_one_plain_line_each(monkeypatch, capsys):
     assert cli.main(["score", "news.jsonl"]) == 0
     assert capsys.readouterr().err == "stance: warning: the int8 graph was refused; using the fp32 export instead\n"
     assert warnings.showwarning is before  # the command's way of showing them ends with it
+
+
+def test_one_input_given_twice_is_refused(tiny_scorer, tmp_path):
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    for second in (str(inp), str(tmp_path / "." / "in.jsonl")):
+        with pytest.raises(ValueError, match="is given twice"):
+            score_files(tiny_scorer, [str(inp), second], str(tmp_path / "o.jsonl"), progress=False)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_an_existing_errors_file_is_not_overwritten_without_force(tiny_scorer, tmp_path):
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    (tmp_path / "e.jsonl").write_text('{"kept": true}\n')
+    with pytest.raises(FileExistsError, match="e.jsonl holds the errors of an earlier run; pass --force"):
+        score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors=str(tmp_path / "e.jsonl"), progress=False)
+    assert (tmp_path / "e.jsonl").read_text() == '{"kept": true}\n'
+    score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors=os.devnull, progress=False)

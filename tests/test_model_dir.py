@@ -133,3 +133,17 @@ def test_a_damaged_onnx_file_is_a_model_dir_error_with_the_remedy(model_copy):
     (model_copy / "model.onnx").write_bytes(b"not a protobuf")
     with pytest.raises(ModelDirError, match="model.onnx could not be loaded by ONNX Runtime.*export_onnx.py"):
         stance.load(model_copy, backend="onnx-fp32")
+
+
+def test_auto_without_an_onnx_export_or_torch_names_both_ways_out(tiny_model_dir, monkeypatch):
+    from stance import backends
+
+    def no_torch(*args, **kwargs):
+        raise ImportError("the torch backend needs torch and transformers: pip install 'stance[torch]'")
+
+    monkeypatch.setattr(backends, "TorchBackend", no_torch)
+    with pytest.raises(ImportError, match=r"has no model.onnx or model.int8.onnx, and the torch backend needs .*"
+                                          r"export_onnx.py .* --int8"):
+        stance.load(tiny_model_dir)
+    with pytest.raises(ImportError, match="^the torch backend needs"):  # asked for by name: its own message
+        stance.load(tiny_model_dir, backend="torch")
