@@ -64,6 +64,7 @@ class BatchSummary:
     skipped: int = 0
     seconds: float = 0.0
     error_kinds: dict[str, int] = field(default_factory=dict)
+    errors_file: Optional[str] = None  # where the bad records went (None: stderr)
 
     def line(self) -> str:
         secs = self.seconds or float("inf")
@@ -72,7 +73,8 @@ class BatchSummary:
                 f"{counted(self.errors, 'error')}"
                 + (f" ({kinds})" if kinds else "")
                 + (f", {self.skipped} already done (resumed)" if self.skipped else "")
-                + f" in {self.seconds:.1f}s ({self.articles / secs:.1f} articles/s, {self.sentences / secs:.0f} sentences/s)")
+                + f" in {self.seconds:.1f}s ({self.articles / secs:.1f} articles/s, {self.sentences / secs:.0f} sentences/s)"
+                + (f"; errors in {self.errors_file}" if self.errors and self.errors_file else ""))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,7 +100,8 @@ def _jsonl(stream: BinaryIO, name: str) -> Iterator[InputRecord]:
             yield InputRecord(where, None, None, "invalid JSON: nested too deeply to read")
             continue
         if not isinstance(obj, dict):
-            yield InputRecord(where, None, None, f"expected a JSON object, got {type(obj).__name__}")
+            hint = " (JSON lines: one object per line, not an array)" if isinstance(obj, list) else ""
+            yield InputRecord(where, None, None, f"expected a JSON object, got {type(obj).__name__}{hint}")
             continue
         yield InputRecord(where, None, obj)
 
@@ -678,7 +681,7 @@ class _Run:
                     p.unlink()
             raise ValueError(f"cannot write {exc.filename or 'an output'}: {exc.strerror or exc}; "
                              "choose another place") from exc
-        self.summary = BatchSummary()
+        self.summary = BatchSummary(errors_file=str(err_path) if err_path else None)
         self.inputs = inputs
         self.progress = Progress(progress, stderr, inputs)
         self.t0 = time.time()

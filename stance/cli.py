@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
     sc.add_argument("--model", help="model directory (default: the shipped model)")
     sc.add_argument("--backend", choices=BACKENDS, default="auto",
-                    help="auto (default): ONNX int8 where it passes its check, else fp32; or name one")
+                    help="auto (default): ONNX int8 where it passes its load-time check, else ONNX fp32, else torch")
     sc.add_argument("--threads", type=_positive, help="CPU threads for the model")
     sc.add_argument("--batch-size", type=_positive, default=64, help="sentences per model batch (default: 64)")
     sc.add_argument("--id-field", default="id", metavar="NAME", help="the records' id field (default: id)")
