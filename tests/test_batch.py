@@ -54,7 +54,8 @@ def test_every_bad_record_kind_is_reported_and_nothing_is_lost(tiny_scorer, tmp_
     assert len(good) + len(bad) == len(rows) and s.errors == len(bad) == 10
     reasons = " | ".join(f"{r['where']}: {r['error']}" for r in bad)
     for expected in ("in.jsonl:2: invalid JSON", "missing field 'text'", "is int, not a string", "is empty",
-                     "over the 1,000,000 limit", "invalid UTF-8", "duplicate id 'ok1'", "expected a JSON object",
+                     "over the 1,000,000 limit", "invalid UTF-8", "duplicate id 'ok1'",
+                     "expected a JSON object, got list (JSON lines: one object per line",
                      "field 'text' holds an unpaired surrogate (U+D800)", "in.jsonl:12: field 'id' holds an unpaired"):
         assert expected in reasons
     assert good[1]["date"] == "2014-07-30" and good[1]["main_pair"] == "CHN-PRK"
@@ -455,7 +456,7 @@ def test_a_csv_quote_left_open_or_a_row_of_the_wrong_length_is_an_error_not_a_me
                     progress=False)
     assert [r["id"] for r in read_jsonl(tmp_path / "o.jsonl")] == ["c"]
     assert [r["error"] for r in read_jsonl(err)] == ["5 fields where the header has 3", "1 fields where the header has 3"]
-    assert s.error_kinds == {"wrong field count": 2}
+    assert s.error_kinds == {"wrong field count": 2} and s.line().endswith(f"; errors in {err}")
 
 
 def test_nothing_read_is_warned_of_and_a_txt_decoding_error_asks_for_no_text_field(tiny_scorer, tmp_path):
