@@ -257,8 +257,9 @@ def load_backend(path: Path, meta: dict[str, Any], *, backend: str = "auto", thr
             try:
                 return _load_int8(path, meta, threads)
             except Int8Refused as exc:
-                warnings.warn(f"{exc}; using the fp32 export instead (backend='onnx-fp32' skips the int8 graph)",
-                              RuntimeWarning, stacklevel=3)
+                instead = ("using the fp32 export instead (backend='onnx-fp32' skips the int8 graph)"
+                           if (path / ONNX_FILE).is_file() else f"and there is no {ONNX_FILE} to use instead")
+                warnings.warn(f"{exc}; {instead}", RuntimeWarning, stacklevel=3)
         if (path / ONNX_FILE).is_file():
             return OnnxBackend(path, meta, threads)
         if backend != "auto":
@@ -269,6 +270,12 @@ def load_backend(path: Path, meta: dict[str, Any], *, backend: str = "auto", thr
     except ImportError as exc:
         if backend != "auto":
             raise
-        why = "onnxruntime is not installed" if not _has_onnxruntime() else f"{path} has no {ONNX_FILE} or {INT8_FILE}"
-        raise ImportError(f"no backend can run {path}: {why}, and {exc}; or export the model with "
-                          f"`python training/export_onnx.py {path} --int8`") from exc
+        has_onnx = (path / ONNX_FILE).is_file() or (path / INT8_FILE).is_file()
+        if has_onnx and not _has_onnxruntime():
+            why = "onnxruntime is not installed (pip install onnxruntime)"
+        elif (path / INT8_FILE).is_file():
+            why = (f"its {INT8_FILE} was refused here (see the warning) and it has no {ONNX_FILE}: export one with "
+                   f"`python training/export_onnx.py {path}`")
+        else:
+            why = f"it has no {ONNX_FILE} or {INT8_FILE}: export them with `python training/export_onnx.py {path} --int8`"
+        raise ImportError(f"no backend can run {path}: {why}; or {exc}") from exc

@@ -119,13 +119,18 @@ def _csv(stream: BinaryIO, name: str) -> Iterator[InputRecord]:
         except StopIteration:
             return
         except csv.Error as exc:
+            if "unexpected end of data" not in str(exc):  # a stray quote: the parser goes on from the next row
+                yield InputRecord(f"{name}:{start}", None, None, f"unreadable CSV row: {exc}")
+                start = reader.line_num + 1
+                continue
+            # A quote left open ran to the end of the file: where its rows were is lost.
             yield InputRecord(f"{name}:{start}", None, None, f"unreadable CSV row: {exc}; the rows after it were not read")
-            return  # the parser's place in the file is lost
+            return
         where, start = f"{name}:{start}", reader.line_num + 1
         n_header = len(reader.fieldnames or ())
         if None in row or None in row.values():  # DictReader's marks of a row longer or shorter than the header
             n = n_header + len(row.get(None) or ()) if None in row else sum(v is not None for v in row.values())
-            yield InputRecord(where, None, None, f"{n} fields where the header has {n_header}")
+            yield InputRecord(where, None, None, f"{counted(n, 'field')} where the header has {n_header}")
             continue
         bad = next((k for k, v in row.items() if isinstance(v, str) and _escaped_byte(v) is not None), None)
         if bad is not None:
@@ -175,14 +180,16 @@ def _txt_dir(path: Path, prefix: Optional[str]) -> Iterator[InputRecord]:
         yield _txt_record(file, rid, rid)
 
 
-def read_records(inputs: Sequence[str], *, stdin: Optional[BinaryIO] = None) -> Iterator[InputRecord]:
+def read_records(inputs: Sequence[str], *, stdin: Optional[BinaryIO] = None,
+                 names: Optional[dict[str, str]] = None) -> Iterator[InputRecord]:
     """Records from each input in turn: JSONL (.jsonl/.json/-), CSV, Parquet, .txt or a directory.
 
     A record's place (``where``) starts with its input's file name, or with the path as given when
     two inputs share a file name (``A/news.jsonl``, ``B/news.jsonl``): a resumed run matches records
-    by place, so two inputs must never share one.
+    by place, so two inputs must never share one. ``names``: those names worked out elsewhere (the
+    Ray engine reads resolved paths, but its places and ids must be the local engine's).
     """
-    names = _input_names(inputs)
+    names = _input_names(inputs) if names is None else names
     for spec in inputs:
         name = names.get(spec, spec)
         if spec == "-":
@@ -582,11 +589,13 @@ def check_inputs(inputs: Sequence[str]) -> None:
                 also = f" (also as {seen[key]})" if seen[key] != spec else ""
                 raise ValueError(f"input {spec} is given twice{also}; give each input once")
             seen[key] = spec
-        if spec == "-" or path.is_dir():
+        if spec == "-":
             continue
         if not path.exists():
             raise FileNotFoundError(f"input {spec} does not exist")
-        if path.suffix not in _INPUT_SUFFIXES:
+        if not os.access(path, os.R_OK):
+            raise ValueError(f"input {spec} is not readable (no permission)")
+        if not path.is_dir() and path.suffix not in _INPUT_SUFFIXES:
             raise ValueError(f"input {spec}: unknown format {path.suffix!r}; use .jsonl, .csv, .parquet, .txt, "
                              "a directory of .txt files, or - for JSONL on stdin")
 
@@ -596,16 +605,17 @@ _INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".parquet", ".txt")
 
 def checked_records(inputs: Sequence[str], fields: "Fields", *, done_where: Collection[str] = frozenset(),
                     done_ids: Collection[str] = frozenset(), stdin: Optional[BinaryIO] = None,
-                    present: Optional[set[str]] = None) -> Iterator[Checked]:
+                    present: Optional[set[str]] = None, names: Optional[dict[str, str]] = None) -> Iterator[Checked]:
     """Every record of ``inputs`` in order, read, validated and checked for duplicate ids (the
     first record with an id wins; a later one is an error, its id made unique with its place).
 
     ``done_where`` and ``done_ids``: positions and ids a resumed run already has. ``present``
     collects which of the text, id, title and date fields some record holds (a misspelt one is in none).
+    ``names``: as for :func:`read_records`.
     """
     seen: set[str] = set(done_ids)
     optional = (fields.text, fields.id, fields.title, fields.date)
-    for rec in read_records(inputs, stdin=stdin):
+    for rec in read_records(inputs, stdin=stdin, names=names):
         if present is not None and rec.fields and len(present) < len(optional):
             # The text field counts when the key is there, even empty ("is empty" is its own error).
             present.update(f for f in optional if rec.fields.get(f) not in (None, "") or (f == fields.text and f in rec.fields))
@@ -664,7 +674,8 @@ class _Run:
         self.stderr = stderr
         # All three or none: a sentences file that cannot be opened must not leave an empty output
         # behind, which the next run would refuse to overwrite.
-        new = [q for p in (out_path, err_path, sent_path) if p is not None for q in (p, _spool_path(p)) if not q.exists()]
+        spools = [_spool_path(p) for p in (out_path, sent_path) if p is not None and _format(p) == "parquet"]
+        new = [p for p in (out_path, err_path, sent_path, *spools) if p is not None and not p.exists()]
         opened: list = []
         try:
             self.sink = _open_sink(out_path, fmt, resume, stdout)

@@ -143,6 +143,27 @@ class _LinePrinter:
         return False
 
 
+def _quiet_stdout() -> None:
+    """Point the process's stdout at /dev/null, so that exit's flush of the lines still buffered
+    raises no second BrokenPipeError; only when sys.stdout is the real one (not in a caller's
+    captured stream)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return
+    if fd != 1:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _spool_exists(out: Path) -> bool:
+    from .batch import _spool_path
+
+    return _spool_path(out).is_file()
+
+
 def _positive(value: str) -> int:
     n = int(value)
     if n < 1:
@@ -183,13 +204,15 @@ def _score(args: argparse.Namespace) -> int:
             batch_size=args.batch_size, progress=not args.quiet, stdout=stdout, engine=args.engine,
             backend=args.backend, threads=args.threads, workers=args.workers, ray_address=args.ray_address)
     except BrokenPipeError:  # the reader of stdout stopped (`stance score ... | head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        _quiet_stdout()
         return EXIT_BROKEN_PIPE
     except (FileExistsError, FileNotFoundError, ValueError, ImportError, ConnectionError) as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a full disk, a vanished folder: the machine's trouble, not a bug
-        again = "; the rows written so far are kept (--resume continues)" if args.output not in (None, "-") else ""
+        out = Path(args.output) if args.output not in (None, "-") else None
+        started = out is not None and (out.is_file() and out.stat().st_size > 0 or _spool_exists(out))
+        again = "; the rows written so far are kept (--resume continues)" if started else ""
         print(f"stance: error: the run stopped: {exc}{again}", file=sys.stderr)
         return EXIT_CRASH
     except KeyboardInterrupt:

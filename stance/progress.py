@@ -78,7 +78,6 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds}s"
 
 
-
 def counted(n: int, noun: str) -> str:
     """``n`` and the noun, plural unless one.
 

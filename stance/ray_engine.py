@@ -41,7 +41,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional, Sequence, Union
 
-from .batch import Fields, checked_records, output_row, sentence_rows
+from .batch import Fields, _input_names, checked_records, output_row, sentence_rows
 from .scorer import Article, group_articles
 
 __all__ = ["check_ray", "connect", "disconnect", "scored_records"]
@@ -82,7 +82,7 @@ def check_ray(inputs: Sequence[str], model: Union[str, Path, None] = None) -> No
 
 
 def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[str], done_ids: frozenset[str],
-          batch_size: int, report_fields: bool = False) -> Iterator[Any]:
+          batch_size: int, report_fields: bool = False, names: Optional[dict[str, str]] = None) -> Iterator[Any]:
     """Ray task: every record in input order as rows of kind "error", "skipped" (``n`` of them in a
     row) or "group" (JSON list of [where, id, text, title, date], one sentence group); with
     ``report_fields``, then one row of kind "present": in ``error``, the JSON list of the field
@@ -101,7 +101,8 @@ def _read(batch: Any, inputs: list[str], fields: Fields, done_where: frozenset[s
             held.append(("skipped", None, None, None, 1, None) if c.skipped else ("error", c.where, c.id, c.error, 0, None))
 
     def articles() -> Iterator[Article]:
-        for c in checked_records(inputs, fields, done_where=done_where, done_ids=done_ids, present=present):
+        for c in checked_records(inputs, fields, done_where=done_where, done_ids=done_ids, present=present,
+                                 names=names):
             if c.article is None:
                 hold(c)
                 continue
@@ -207,7 +208,10 @@ def scored_records(inputs: Sequence[str], fields: Fields, *, done_where: Collect
         threads = threads or 1
         if workers is None:
             workers = max(1, int(ray.cluster_resources().get("CPU", 1) // threads))
-        read_args = {"inputs": [str(Path(p).resolve()) for p in inputs], "fields": fields,
+        # The task opens resolved paths (it may run elsewhere) but names records as the local engine does.
+        resolved = {p: str(Path(p).resolve()) for p in inputs}
+        read_args = {"inputs": list(resolved.values()), "fields": fields,
+                     "names": {resolved[p]: name for p, name in _input_names(inputs).items()},
                      "done_where": frozenset(done_where), "done_ids": frozenset(done_ids), "batch_size": batch_size,
                      "report_fields": report_fields}
         ds = (ray.data.from_items([{"task": 0}])

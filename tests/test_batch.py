@@ -409,6 +409,7 @@ def test_an_output_refused_when_opened_leaves_no_file_behind(tiny_scorer, tmp_pa
     monkeypatch.setattr(b, "check_writable", lambda role, path: None)
     inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
     (tmp_path / "afile").write_text("")
+    pytest.importorskip("pyarrow.parquet")
     for out in (tmp_path / "out.jsonl", tmp_path / "out.parquet"):
         with pytest.raises(ValueError, match=r"cannot write .*afile/s.jsonl"):
             score_files(tiny_scorer, [str(inp)], str(out), sentences=str(tmp_path / "afile" / "s.jsonl"),
@@ -455,8 +456,14 @@ def test_a_csv_quote_left_open_or_a_row_of_the_wrong_length_is_an_error_not_a_me
     s = score_files(tiny_scorer, [str(tmp_path / "len.csv")], str(tmp_path / "o.jsonl"), errors=str(err), force=True,
                     progress=False)
     assert [r["id"] for r in read_jsonl(tmp_path / "o.jsonl")] == ["c"]
-    assert [r["error"] for r in read_jsonl(err)] == ["5 fields where the header has 3", "1 fields where the header has 3"]
+    assert [r["error"] for r in read_jsonl(err)] == ["5 fields where the header has 3", "1 field where the header has 3"]
     assert s.error_kinds == {"wrong field count": 2} and s.line().endswith(f"; errors in {err}")
+    # A stray quote inside a field costs that row only: the parser goes on from the next one.
+    (tmp_path / "stray.csv").write_text('id,text\na,"Blood alliance" frays\nb,Seoul and Tokyo met.\n')
+    s = score_files(tiny_scorer, [str(tmp_path / "stray.csv")], str(tmp_path / "o.jsonl"), errors=str(err), force=True,
+                    progress=False)
+    assert [r["id"] for r in read_jsonl(tmp_path / "o.jsonl")] == ["b"]
+    assert [(r["where"], r["error"]) for r in read_jsonl(err)] == [("stray.csv:2", "unreadable CSV row: ',' expected after '\"'")]
 
 
 def test_nothing_read_is_warned_of_and_a_txt_decoding_error_asks_for_no_text_field(tiny_scorer, tmp_path):
@@ -514,4 +521,19 @@ def test_an_existing_errors_file_is_not_overwritten_without_force(tiny_scorer, t
     with pytest.raises(FileExistsError, match="e.jsonl holds the errors of an earlier run; pass --force"):
         score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors=str(tmp_path / "e.jsonl"), progress=False)
     assert (tmp_path / "e.jsonl").read_text() == '{"kept": true}\n'
-    score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors=os.devnull, progress=False)
+    s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors=str(tmp_path / "e.jsonl"), force=True,
+                    progress=False)
+    assert s.articles == 1 and not (tmp_path / "e.jsonl").exists()  # overwritten, then removed: no errors
+    s = score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), errors=os.devnull, force=True, progress=False)
+    assert s.articles == 1  # /dev/null exists, and is no earlier run's errors
+
+
+def test_an_unreadable_input_is_refused_before_any_output_is_opened(tiny_scorer, tmp_path, monkeypatch):
+    import stance.batch as b
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": GOOD}])
+    real_access = os.access
+    monkeypatch.setattr(b.os, "access", lambda p, mode: mode != os.R_OK and real_access(p, mode))  # as root cannot
+    with pytest.raises(ValueError, match="in.jsonl is not readable"):
+        score_files(tiny_scorer, [str(inp)], str(tmp_path / "o.jsonl"), progress=False)
+    assert not (tmp_path / "o.jsonl").exists()

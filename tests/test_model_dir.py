@@ -142,8 +142,8 @@ def test_auto_without_an_onnx_export_or_torch_names_both_ways_out(tiny_model_dir
         raise ImportError("the torch backend needs torch and transformers: pip install 'stance[torch]'")
 
     monkeypatch.setattr(backends, "TorchBackend", no_torch)
-    with pytest.raises(ImportError, match=r"has no model.onnx or model.int8.onnx, and the torch backend needs .*"
-                                          r"export_onnx.py .* --int8"):
+    with pytest.raises(ImportError, match=r"it has no model.onnx or model.int8.onnx: export them with .*"
+                                          r"export_onnx.py .* --int8`; or the torch backend needs"):
         stance.load(tiny_model_dir)
     with pytest.raises(ImportError, match="^the torch backend needs"):  # asked for by name: its own message
         stance.load(tiny_model_dir, backend="torch")

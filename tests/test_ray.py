@@ -155,3 +155,21 @@ def test_ray_workers_get_the_backend_the_driver_settled_on(tmp_path, monkeypatch
     assert got["backend"] == "onnx-int8"  # the shipped model's int8 graph, by its strict name, not "auto"
     score_files(None, [str(inp)], str(tmp_path / "o2.jsonl"), engine="ray", backend="onnx-fp32", progress=False)
     assert got["backend"] == "onnx-fp32"
+
+
+def test_ray_names_records_as_the_local_engine_does(ray_local, tiny_model_dir, tmp_path, monkeypatch):
+    # Relative inputs that share a file name: their places and ids are the paths as given, on both
+    # engines (the Ray read task opens resolved paths).
+    monkeypatch.chdir(tmp_path)
+    for d in ("A", "B"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "story.txt").write_text("China and North Korea held talks.")
+    write_jsonl(tmp_path / "A" / "news.jsonl", [{"text": "Seoul and Tokyo met."}])
+    write_jsonl(tmp_path / "B" / "news.jsonl", [{"text": "Seoul and Tokyo met."}])
+    inputs = ["A/story.txt", "B/story.txt", "A/news.jsonl", "B/news.jsonl"]
+    for engine in ("local", "ray"):
+        score_files(tiny_model_dir, inputs, f"{engine}.jsonl", backend="torch", progress=False, engine=engine,
+                    **({"workers": 1} if engine == "ray" else {}))
+    ids = [r["id"] for r in read_jsonl(tmp_path / "ray.jsonl")]
+    assert ids == [r["id"] for r in read_jsonl(tmp_path / "local.jsonl")]
+    assert ids == ["A/story.txt", "B/story.txt", "A/news.jsonl:1", "B/news.jsonl:1"]
