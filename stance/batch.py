@@ -598,6 +598,12 @@ def check_inputs(inputs: Sequence[str]) -> None:
         if not path.is_dir() and path.suffix not in _INPUT_SUFFIXES:
             raise ValueError(f"input {spec}: unknown format {path.suffix!r}; use .jsonl, .csv, .parquet, .txt, "
                              "a directory of .txt files, or - for JSONL on stdin")
+    folders = {key: spec for key, spec in seen.items() if Path(key).is_dir()}
+    for key, spec in seen.items():  # a file or folder inside a folder also given would be read twice
+        outer = next((f for f in folders if key.startswith(f.rstrip(os.sep) + os.sep)), None)
+        if outer is not None:
+            raise ValueError(f"input {spec} is inside the input folder {folders[outer]}, which is read whole; "
+                             "give one of them")
 
 
 _INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".parquet", ".txt")

@@ -512,7 +512,15 @@ def test_one_input_given_twice_is_refused(tiny_scorer, tmp_path):
     for second in (str(inp), str(tmp_path / "." / "in.jsonl")):
         with pytest.raises(ValueError, match="is given twice"):
             score_files(tiny_scorer, [str(inp), second], str(tmp_path / "o.jsonl"), progress=False)
+    (tmp_path / "news" / "2014").mkdir(parents=True)
+    (tmp_path / "news" / "2014" / "a.txt").write_text(GOOD)
+    for inner in ("news/2014", "news/2014/a.txt"):
+        with pytest.raises(ValueError, match=f"input {tmp_path / inner} is inside the input folder"):
+            score_files(tiny_scorer, [str(tmp_path / "news"), str(tmp_path / inner)], str(tmp_path / "o.jsonl"),
+                        progress=False)
     assert not (tmp_path / "o.jsonl").exists()
+    s = score_files(tiny_scorer, [str(tmp_path / "news"), str(inp)], str(tmp_path / "o.jsonl"), progress=False)
+    assert s.articles == 2  # a folder and a file beside it are fine
 
 
 def test_an_existing_errors_file_is_not_overwritten_without_force(tiny_scorer, tmp_path):
