@@ -114,8 +114,12 @@ def _timeline(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not args.output:
         cols = ["pair", "period", "score", "lo", "hi", "status", "n_articles", "n_duplicates", "n_sentences"]
-        print(df[df["status"] != "empty"][cols].to_string(index=False, float_format=lambda v: f"{v:+.3f}"))
-        sys.stdout.flush()
+        try:
+            print(df[df["status"] != "empty"][cols].to_string(index=False, float_format=lambda v: f"{v:+.3f}"))
+            sys.stdout.flush()
+        except BrokenPipeError:  # `stance timeline ... | head`, as for score
+            _quiet_stdout()
+            return EXIT_BROKEN_PIPE
     for line in summary_lines(df):
         print(f"stance: {line}", file=sys.stderr)
     return EXIT_OK

@@ -2,6 +2,7 @@
 
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -323,3 +324,16 @@ def test_score_rows_carry_what_the_timeline_needs(tiny_scorer, tmp_path):
     assert list(jsonl["n_articles"]) == [1, 1, 1] and set(jsonl["status"]) == {"sparse"}
     for ext in ("csv", "parquet"):
         pd.testing.assert_frame_equal(frames[ext], jsonl)
+
+
+def test_cli_stops_quietly_when_its_reader_goes(rows, tmp_path, monkeypatch):
+    import io
+
+    scored = write_jsonl(tmp_path / "scored.jsonl", rows)
+
+    class GoneReader(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", GoneReader())  # not fd 1: the handler leaves the process's stdout alone
+    assert main(["timeline", str(scored), "--pair", "CHN-PRK"]) == 141
