@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
                     "(default: one per CPU of the cluster, each with --threads threads, default 1)")
     sc.add_argument("--ray-address", help="--engine ray: the cluster to join (default: $RAY_ADDRESS, "
                     "else start a local Ray instance)")
-    sc.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    sc.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
 
     tl = sub.add_parser("timeline", help="per pair and period: weighted mean score, interval, evidence",
                         description="Relations over time from `stance score` output: per pair and period, the "

@@ -47,14 +47,20 @@ def _period_end(label: str, start: datetime) -> datetime:
     return datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
-def biggest_moves(g: "pd.DataFrame", k: int = ANNOTATE_MOVES) -> list[tuple[int, float]]:
-    """(row position, change) of the k largest changes between successive periods with an
-    interval (``ok``), in time order. Sparse periods (one or two articles) are drawn but not
-    numbered: a move into or out of one is mostly one article's noise."""
+def biggest_moves(g: "pd.DataFrame", k: int = ANNOTATE_MOVES) -> list[tuple[int, int, float]]:
+    """(row position it starts from, row position it ends at, change) of the k largest changes
+    between successive periods with an interval (``ok``), in time order. Sparse periods (one or
+    two articles) are drawn but not numbered: a move into or out of one is mostly one article's
+    noise. The start is named because periods between may be sparse or empty."""
     seen = [(i, s) for i, (s, st) in enumerate(zip(g["score"], g["status"])) if st == "ok"]
-    moves = [(i, s - prev) for (_, prev), (i, s) in zip(seen, seen[1:])]
-    moves = sorted(moves, key=lambda m: -abs(m[1]))[:k]
+    moves = [(j, i, s - prev) for (j, prev), (i, s) in zip(seen, seen[1:])]
+    moves = sorted(moves, key=lambda m: -abs(m[2]))[:k]
     return sorted(moves)
+
+
+def _within(g: "pd.DataFrame", j: int, i: int) -> bool:
+    """Each period's score lies inside the other's interval: a move the sample cannot tell from none."""
+    return bool(g["lo"][i] <= g["score"][j] <= g["hi"][i] and g["lo"][j] <= g["score"][i] <= g["hi"][j])
 
 
 def _quote(evidence: list[dict[str, Any]], direction: float) -> Optional[dict[str, Any]]:
@@ -166,7 +172,7 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
         lines: list[Any] = []
         placed: list[tuple[Any, float, bool]] = []
         near = (ends[-1] - starts[0]) * 0.025
-        for n, (i, change) in enumerate(biggest_moves(g), 1):
+        for n, (j, i, change) in enumerate(biggest_moves(g), 1):
             # Numbers of moves close in time and score, on the same side, would sit on each other:
             # push each one right of those already placed there.
             here = (mids[i], g["score"][i], change >= 0)
@@ -177,9 +183,10 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
                         textcoords="offset points", ha="center", va="center", fontsize=8, fontweight="bold",
                         color="white", bbox=dict(boxstyle="circle,pad=0.2", fc=color, ec="none"), zorder=5)
             e = _quote(g["evidence"][i], change)
-            when = g["period"][i].split("/")[0]  # a week is named by its Monday
-            head = (f"{n}  {'week of ' if '/' in g['period'][i] else ''}{when}  {'▲' if change >= 0 else '▼'} "
-                    f"{abs(change):.2f} to {g['score'][i]:+.2f}")
+            since, when = (g["period"][x].split("/")[0] for x in (j, i))  # a week is named by its Monday
+            head = (f"{n}  {'weeks of ' if '/' in g['period'][i] else ''}{since} {g['score'][j]:+.2f} → {when} "
+                    f"{g['score'][i]:+.2f}  {'▲' if change >= 0 else '▼'} {abs(change):.2f}"
+                    + (" (within both intervals)" if _within(g, j, i) else ""))
             if e:
                 room = LINE_CHARS - len(head) - len(str(e["id"])) - 14
                 lines.append(f"{head}   {e['score']:+.2f} “{_short(e['text'], room)}”  [{e['id']}]")

@@ -279,7 +279,8 @@ def test_a_filtered_frame_is_plotted_at_its_own_dates_and_too_many_pairs_are_ref
     from stance.plot import MAX_PAIRS, biggest_moves, plot_timeline
 
     df = build_timeline(rows, ["CHN-PRK"])
-    assert [df.loc[i, "period"] for i, _ in biggest_moves(df)] == ["2024-03"]  # between ok periods only
+    # between ok periods only, named from where they start (the periods between may be sparse)
+    assert [(df.loc[j, "period"], df.loc[i, "period"]) for j, i, _ in biggest_moves(df)] == [("2024-01", "2024-03")]
     plot_timeline(df[df["status"] != "empty"], tmp_path / "f.png")
     many = pd.concat([df.assign(pair=f"AAA-B{k:02d}") for k in range(MAX_PAIRS + 1)])
     with pytest.raises(ValueError, match=f"{MAX_PAIRS + 1} pairs in one figure"):
@@ -337,3 +338,11 @@ def test_cli_stops_quietly_when_its_reader_goes(rows, tmp_path, monkeypatch):
 
     monkeypatch.setattr(sys, "stdout", GoneReader())  # not fd 1: the handler leaves the process's stdout alone
     assert main(["timeline", str(scored), "--pair", "CHN-PRK"]) == 141
+
+
+def test_a_move_inside_both_intervals_is_marked_as_such():
+    from stance.plot import _within
+
+    g = pd.DataFrame({"score": [0.16, 0.14, -0.6], "lo": [-0.8, -0.8, -0.7], "hi": [1.0, 1.0, -0.5]})
+    assert _within(g, 0, 1)  # +0.16 -> +0.14, both intervals about [-0.8, 1.0]: noise
+    assert not _within(g, 1, 2)  # -0.6 lies inside the first's interval, +0.14 outside the second's
