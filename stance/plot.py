@@ -93,7 +93,7 @@ def plot_timeline(df: "pd.DataFrame", path: Union[str, Path], *, title: Optional
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"plot {path}: unknown format {path.suffix!r}; use {' or '.join(FORMATS)}")
     if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass --force to overwrite")
+        raise FileExistsError(f"{path} exists; pass --force (force=True) to overwrite")
     if df.empty:
         raise ValueError("the timeline has no rows to plot")
     try:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Un
 
 import numpy as np
 
+from .results import ArticleScore
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -68,7 +70,7 @@ TOP_EVIDENCE = 3
 # --freq values and their pandas period codes: calendar months; weeks Monday to Sunday.
 FREQS = {"M": "M", "W": "W-SUN"}
 
-Rows = Union[str, Path, Iterable[Mapping[str, Any]]]
+Rows = Union[str, Path, Iterable[Union[Mapping[str, Any], ArticleScore]]]
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class ScoredArticle:
 # -- reading -------------------------------------------------------------------------------------
 def load_rows(path: Union[str, Path]) -> list[dict[str, Any]]:
     """The rows of a ``stance score`` output file (.jsonl, .csv or .parquet), each with ``_where``."""
+    if str(path) == "-":
+        raise ValueError("the timeline reads a file, not stdin: write the scores with `stance score INPUT -o "
+                         "scored.jsonl` and pass scored.jsonl")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist; write it with `stance score INPUT -o {path.name}`")
@@ -132,13 +137,14 @@ def load_rows(path: Union[str, Path]) -> list[dict[str, Any]]:
                      "that `stance score -o` wrote")
 
 
-def normalize_pair(pair: str) -> str:
-    """'prk-chn' -> 'CHN-PRK': upper case, codes sorted, as in ``stance score`` rows.
+def normalize_pair(pair: Union[str, Sequence[str]]) -> str:
+    """'prk-chn' or ('PRK', 'CHN') -> 'CHN-PRK': upper case, codes sorted, as in ``stance score`` rows.
 
-    >>> normalize_pair("prk-chn")
-    'CHN-PRK'
+    >>> normalize_pair("prk-chn"), normalize_pair(("PRK", "CHN"))
+    ('CHN-PRK', 'CHN-PRK')
     """
-    codes = [c.strip().upper() for c in re.split(r"[-_/ ]", str(pair)) if c.strip()]
+    parts = re.split(r"[-_/ ]", pair) if isinstance(pair, str) else [str(c) for c in pair]
+    codes = [c.strip().upper() for c in parts if c.strip()]
     if len(codes) != 2 or codes[0] == codes[1] or not all(re.fullmatch(r"[A-Z]{3}", c) for c in codes):
         raise ValueError(f"pair {pair!r}: expected two different ISO 3166 alpha-3 codes like CHN-PRK")
     return "-".join(sorted(codes))
@@ -417,7 +423,7 @@ COLUMNS = ["pair", "period", "start", "score", "lo", "hi", "status", "n_articles
            "n_sentences", "weight", "evidence"]
 
 
-def build_timeline(rows: Rows, pairs: Sequence[str], freq: str = "M") -> "pd.DataFrame":
+def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq: str = "M") -> "pd.DataFrame":
     """One row per pair and period, from the first to the last period of the file's dates.
 
     Columns: ``pair``, ``period`` (label), ``start`` (first day), ``score`` (weighted mean, see
@@ -428,13 +434,23 @@ def build_timeline(rows: Rows, pairs: Sequence[str], freq: str = "M") -> "pd.Dat
     (up to TOP_EVIDENCE dicts: id, date, title, text, score). ``df.attrs`` holds ``undated``
     (rows skipped for want of a date) and ``articles_per_pair``.
 
-    ``rows``: a path to ``stance score`` output, or the row dicts themselves.
+    ``rows``: a path to ``stance score`` output, its row dicts, or the ArticleScores of
+    ``Scorer.pipe`` / ``score_article`` themselves (scored with ``date``). ``pairs``: "CHN-USA" or
+    ("CHN", "USA").
     """
     pd = _pandas()
     code = FREQS.get(str(freq).upper())
     if code is None:
         raise ValueError(f"freq {freq!r}: use one of {', '.join(FREQS)} (W = weeks Monday to Sunday, M = months)")
-    raw = load_rows(rows) if isinstance(rows, (str, Path)) else list(rows)
+    raw: list[Mapping[str, Any]]
+    if isinstance(rows, (str, Path)):
+        raw = list(load_rows(rows))
+    else:
+        from .batch import output_row  # the rows `stance score` writes
+
+        raw = [output_row(r) if isinstance(r, ArticleScore) else r for r in rows]
+    if not raw:
+        raise ValueError(f"{rows if isinstance(rows, (str, Path)) else 'the rows given'} holds no scored article")
     bad_dates: list[str] = []
     articles, undated = parse_articles(raw, bad_dates)
     if not articles:
@@ -473,7 +489,7 @@ def build_timeline(rows: Rows, pairs: Sequence[str], freq: str = "M") -> "pd.Dat
     return df
 
 
-def _check_pairs(pairs: Sequence[str], counts: Counter) -> list[str]:
+def _check_pairs(pairs: Sequence[Union[str, Sequence[str]]], counts: Counter) -> list[str]:
     present = ", ".join(f"{p} ({n})" for p, n in counts.most_common(12))
     more = f" and {len(counts) - 12} more" if len(counts) > 12 else ""
     if isinstance(pairs, str):
@@ -495,7 +511,7 @@ def write_csv(df: "pd.DataFrame", path: Union[str, Path], *, force: bool = False
     """Write the timeline as CSV (evidence as JSON text); refuses to overwrite without ``force``."""
     path = Path(path)
     if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass --force to overwrite")
+        raise FileExistsError(f"{path} exists; pass --force (force=True) to overwrite")
     flat = df.copy()
     flat["evidence"] = [json.dumps(e, ensure_ascii=False) for e in flat["evidence"]]
     flat.to_csv(path, index=False)

@@ -346,3 +346,19 @@ def test_a_move_inside_both_intervals_is_marked_as_such():
     g = pd.DataFrame({"score": [0.16, 0.14, -0.6], "lo": [-0.8, -0.8, -0.7], "hi": [1.0, 1.0, -0.5]})
     assert _within(g, 0, 1)  # +0.16 -> +0.14, both intervals about [-0.8, 1.0]: noise
     assert not _within(g, 1, 2)  # -0.6 lies inside the first's interval, +0.14 outside the second's
+
+
+def test_the_apis_own_results_and_tuple_pairs_are_taken(tiny_scorer):
+    from stance.batch import output_row
+
+    texts = ["China and North Korea held talks.", "China condemned North Korea.", "China and North Korea met."]
+    arts = [{"id": f"a{i}", "text": t, "date": f"2024-0{1 + i % 2}-0{1 + i}"} for i, t in enumerate(texts)]
+    results = list(tiny_scorer.pipe(arts))
+    from_results = build_timeline(results, [("PRK", "CHN")])
+    from_rows = build_timeline([output_row(r) for r in results], ["CHN-PRK"])
+    pd.testing.assert_frame_equal(from_results, from_rows)
+    assert list(from_results["pair"].unique()) == ["CHN-PRK"]
+    with pytest.raises(ValueError, match="holds no scored article"):
+        build_timeline([], ["CHN-PRK"])
+    with pytest.raises(ValueError, match="reads a file, not stdin"):
+        build_timeline("-", ["CHN-PRK"])
