@@ -238,8 +238,11 @@ class Scorer:
         after every article before it has been yielded; to skip and log bad records instead,
         use :func:`stance.score_files` or ``stance score``.
         """
-        _not_one_str(articles, "pipe")
+        _not_one_str(articles, "pipe")  # here, not in the generator: refused when pipe() is called
         _check_batch_size(batch_size)
+        return self._pipe(articles, batch_size)
+
+    def _pipe(self, articles: Iterable[ArticleLike], batch_size: int) -> Iterator[ArticleScore]:
         for group in group_articles(articles, batch_size):
             yield from self._score_pending(group, batch_size)
 

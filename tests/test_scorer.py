@@ -97,13 +97,15 @@ def test_a_bad_item_comes_after_every_result_before_it(tiny_scorer):
 
 def test_ids_are_strs_and_one_str_is_not_a_list(tiny_scorer):
     assert tiny_scorer.score_article("China met Japan.", id=5).id == "5"
-    for call in (lambda: list(tiny_scorer.pipe("China met Japan.")), lambda: tiny_scorer.predict_proba("China"),
+    for call in (lambda: tiny_scorer.pipe("China met Japan."), lambda: tiny_scorer.predict_proba("China"),
                  lambda: tiny_scorer.score_sentences("China")):
         with pytest.raises(TypeError, match="list of texts, not one str"):
             call()
     for bad in (0, -5, 2.5):
         with pytest.raises(ValueError, match="batch_size"):
             tiny_scorer.predict_proba(["a"], batch_size=bad)
+        with pytest.raises(ValueError, match="batch_size"):  # when pipe() is called, not at the first next()
+            tiny_scorer.pipe([], batch_size=bad)
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
