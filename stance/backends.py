@@ -92,7 +92,17 @@ class TorchBackend:
             torch.set_num_threads(threads)
         self._torch = torch
         self.pooling = pooling_of(meta)
-        self.model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32).eval()
+        from transformers.utils import logging as hf_logging
+
+        # transformers draws a "Loading weights" bar on every load: not ours to show, and noise in
+        # a batch log. Its setting is global, so it is put back as it was.
+        bar = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+        try:
+            self.model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32).eval()
+        finally:
+            if bar:
+                hf_logging.enable_progress_bar()
         self.tok = _tokenizer(path, int(meta["max_length"]))
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:

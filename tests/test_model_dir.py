@@ -147,3 +147,11 @@ def test_auto_without_an_onnx_export_or_torch_names_both_ways_out(tiny_model_dir
         stance.load(tiny_model_dir)
     with pytest.raises(ImportError, match="^the torch backend needs"):  # asked for by name: its own message
         stance.load(tiny_model_dir, backend="torch")
+
+
+def test_the_torch_backend_loads_without_transformers_progress_bar(tiny_model_dir, capfd):
+    from transformers.utils import logging as hf_logging
+
+    stance.load(tiny_model_dir, backend="torch")
+    assert "Loading weights" not in capfd.readouterr().err
+    assert hf_logging.is_progress_bar_enabled()  # the global setting is put back
