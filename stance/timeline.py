@@ -211,6 +211,9 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
                 raise ValueError(f"{name}: pair {pair} has no 'confidence' (the article's weight in the "
                                  "timeline): the file was written by an older stance; score it again "
                                  "with `stance score INPUT -o SCORED.jsonl --force`")
+            for key in ("score", "confidence"):  # stance writes numbers; "0.9" or true is another tool's row
+                if isinstance(p[key], bool) or not isinstance(p[key], (int, float)):
+                    raise ValueError(f"{name}: pair {pair}: {key} {p[key]!r} is not a number")
             try:
                 ev = tuple((str(e["text"]), float(e["score"])) for e in _as_list(p.get("evidence")))
                 parsed[pair] = PairScore(float(p["score"]), float(p["confidence"]), int(p.get("n", 0)), ev)

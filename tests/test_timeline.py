@@ -213,7 +213,8 @@ def test_bad_input_names_the_record_and_the_way_out(rows, tmp_path):
     for date in ("2024-01-30T23:30:00-05:00", "30 January 2024", "Tue, 30 Jan 2024 08:00:00 GMT"):
         assert build_timeline([rows[0], {**rows[1], "date": date}], ["CHN-PRK"]).attrs["bad_dates"] == 0, date
     for field, value, says in (("confidence", 5, "not a weight in \\[0, 1\\]"), ("score", 7, "not in \\[-1, 1\\]"),
-                               ("score", float("nan"), "not in \\[-1, 1\\]")):
+                               ("score", float("nan"), "not in \\[-1, 1\\]"), ("score", "0.9", "not a number"),
+                               ("confidence", True, "not a number")):
         broken = {**rows[0], "pairs": {"CHN-PRK": {**rows[0]["pairs"]["CHN-PRK"], field: value}}}
         with pytest.raises(ValueError, match=f"row 1 \\(id 'a'\\): pair CHN-PRK: {field} .* {says}"):
             build_timeline([broken], ["CHN-PRK"])
