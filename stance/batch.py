@@ -67,6 +67,7 @@ class BatchSummary:
     errors_file: Optional[str] = None  # where the bad records went (None: stderr)
 
     def line(self) -> str:
+        """The one-line summary ``stance score`` prints at the end."""
         secs = self.seconds or float("inf")
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.error_kinds.items(), key=lambda kv: -kv[1]))
         return (f"{counted(self.articles, 'article')}, {counted(self.sentences, 'sentence')}, "
@@ -77,6 +78,7 @@ class BatchSummary:
                 + (f"; errors in {self.errors_file}" if self.errors and self.errors_file else ""))
 
     def to_dict(self) -> dict[str, Any]:
+        """The counts as plain JSON-ready values."""
         return asdict(self)
 
 
