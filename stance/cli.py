@@ -162,12 +162,6 @@ def _quiet_stdout() -> None:
     os.close(devnull)
 
 
-def _spool_exists(out: Path) -> bool:
-    from .batch import _spool_path
-
-    return _spool_path(out).is_file()
-
-
 def _positive(value: str) -> int:
     n = int(value)
     if n < 1:
@@ -191,7 +185,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from .batch import Fields, score_files
+    from .batch import Fields, _spool_path, score_files
     from .scorer import load
 
     try:
@@ -215,7 +209,7 @@ def _score(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except OSError as exc:  # a full disk, a vanished folder: the machine's trouble, not a bug
         out = Path(args.output) if args.output not in (None, "-") else None
-        started = out is not None and (out.is_file() and out.stat().st_size > 0 or _spool_exists(out))
+        started = out is not None and (out.is_file() and out.stat().st_size > 0 or _spool_path(out).is_file())
         again = "; the rows written so far are kept (--resume continues)" if started else ""
         print(f"stance: error: the run stopped: {exc}{again}", file=sys.stderr)
         return EXIT_CRASH

@@ -445,9 +445,9 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
     code = FREQS.get(str(freq).upper())
     if code is None:
         raise ValueError(f"freq {freq!r}: use one of {', '.join(FREQS)} (W = weeks Monday to Sunday, M = months)")
-    raw: list[Mapping[str, Any]]
+    raw: Sequence[Mapping[str, Any]]
     if isinstance(rows, (str, Path)):
-        raw = list(load_rows(rows))
+        raw = load_rows(rows)
     else:
         from .batch import output_row  # the rows `stance score` writes
 
