@@ -85,3 +85,18 @@ def test_check_pairs_names_the_problem(tmp_path):
     assert any("not one of" in p for p in check(str(batch), str(labels)))
     labels.write_text("")
     assert check(str(batch), str(labels)) == ["('s1', 0): target not annotated"]
+
+
+DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (DATA / "unlabelled" / "voa_stories.jsonl").exists(), reason="needs ../shared/data")
+def test_dev_story_pair_labels_are_none_that_pairs_training_reads():
+    from evaluate_pairs import story_pair_labels
+    from pair_data import voa_pair_rows
+
+    dev, test = story_pair_labels(DATA, "dev"), story_pair_labels(DATA, "test")
+    assert len(dev) >= 50 and len(test) >= 150
+    trained = {r["item"] for r in voa_pair_rows(DATA) if r["split"] == "train"}
+    assert trained and not trained & {k[0] for k in dev} and not trained & {k[0] for k in test}
+    assert not {k[0] for k in dev} & {k[0] for k in test}

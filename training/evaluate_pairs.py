@@ -26,7 +26,9 @@ nothing about it). Each sentence is scored as a one-sentence article. Printed fo
 Then the same two approaches on real articles: the team's pair labels
 (``annotations/pairs/voa_test.jsonl``, codebook ``annotations/PAIRS.md``) of every sentence of
 the VOA test stories that names two or more states, each story scored whole by the library;
-and the agreement of a second annotator on half of those stories.
+and the agreement of a second annotator on half of those stories. ``--stories dev`` scores the
+dev stories' pair labels instead (from ``voa_train_*.jsonl``, which ``train.py --pairs`` reads
+for train stories only), to compare models without reading test.
 """
 
 from __future__ import annotations
@@ -130,13 +132,27 @@ def evaluate(rows: list[dict], sentence_labels: list, pair_labels: list[dict[str
     return out
 
 
-def real_article_pairs(scorer, data: Path, labels_file: str = "voa_test.jsonl") -> dict[str, dict]:
-    """Accuracy and macro-F1 of the sentence-level and the library's pair scoring against the
-    team's pair labels of real test stories; {} when the labels are not there."""
-    from data import text_sha
+# Where the team's pair labels of each split's stories are: test stories have their own file;
+# train and dev stories share voa_train_*.jsonl (--pairs trains on the train stories' only).
+PAIR_LABEL_FILES = {"test": "voa_test.jsonl", "dev": "voa_train_*.jsonl"}
+
+
+def story_pair_labels(data: Path, split: str) -> dict[tuple[str, int], dict]:
+    """The team's pair labels of the sentences of ``split``'s VOA stories, keyed (story id, sentence index)."""
+    from evaluate_actors import voa_stories
     from pair_data import read_labels
 
-    labels = read_labels(labels_file)
+    in_split = {s["id"] for s in voa_stories(data) if s["split"] == split}
+    return {k: r for k, r in read_labels(PAIR_LABEL_FILES[split]).items() if k[0] in in_split}
+
+
+def real_article_pairs(scorer, data: Path, split: str = "test") -> dict[str, dict]:
+    """Accuracy and macro-F1 of the sentence-level and the library's pair scoring against the
+    team's pair labels of the real stories of ``split`` (test or dev); {} when the labels are not there."""
+    from data import text_sha
+
+    labels_file = PAIR_LABEL_FILES[split]
+    labels = story_pair_labels(data, split)
     if not labels:
         return {}
     by_story: dict[str, list[tuple[int, dict]]] = defaultdict(list)
@@ -183,6 +199,9 @@ def main(argv=None) -> None:
     ap.add_argument("--pairs", type=Path, default=ROOT / "training/annotations/pairs.jsonl")
     ap.add_argument("--skip", type=int, default=0, metavar="N",
                     help="leave out the first N sentences (the clause rule was written after reading 12)")
+    ap.add_argument("--stories", choices=sorted(PAIR_LABEL_FILES), default="test",
+                    help="whose real-article pair labels to score: the test stories (default) or the dev ones "
+                         "(to choose between models without reading test)")
     args = ap.parse_args(argv)
     import stance
 
@@ -204,14 +223,14 @@ def main(argv=None) -> None:
                   f"{k['ceiling_macro_f1']:>5.3f} | {k['sentence_accuracy']:>12.3f}")
     print("\nacc/macroF1: the team's pairs labelled by the approach; e2e: a pair the detector misses counts as "
           "wrong; ceiling: every pair takes the team's sentence label (the best any sentence-level labeller can do).")
-    real = real_article_pairs(scorer, ROOT.parent / "shared" / "data")
+    real = real_article_pairs(scorer, ROOT.parent / "shared" / "data", args.stories)
     if real:
         k = next(iter(real.values()))
-        print(f"\nreal articles (VOA test stories, {k['sentences']} sentences naming 2+ states, {k['pairs']} pairs; "
+        print(f"\nreal articles (VOA {args.stories} stories, {k['sentences']} sentences naming 2+ states, {k['pairs']} pairs; "
               f"team labels {k['gold']}):")
         for name, m in real.items():
             print(f"{name:<10} acc {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}")
-        agr = annotator_agreement()
+        agr = annotator_agreement() if args.stories == "test" else {}
         if agr:
             print(f"second annotator on {agr['pairs']} of these pairs: agreement {agr['agreement']:.3f}, "
                   f"Cohen's kappa {agr['kappa']:.3f}")
