@@ -155,12 +155,26 @@ def _json_field(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) and value[:1] in "{[" else value
 
 
-def _as_list(value: Any) -> list:
-    """A list field as written to JSONL (list), CSV (JSON text) or Parquet (array); missing -> []."""
+def _evidence(value: Any, name: str) -> list[tuple[str, float]]:
+    """(text, score) of an evidence list as written to JSONL (list), CSV (JSON text) or Parquet
+    (array); missing (None, or NaN in a CSV or Parquet column) -> []. Anything else names ``name``.
+
+    >>> _evidence('[{"text": "Ties soured.", "score": -0.8}]', "row 1")
+    [('Ties soured.', -0.8)]
+    """
     value = _json_field(value)
-    if value is None or isinstance(value, (str, float)):
+    if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value)):
         return []
-    return list(value)
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{name}: evidence {value!r} is not a list of sentences with 'text' and 'score'")
+    out = []
+    for e in value:
+        if not isinstance(e, Mapping) or "text" not in e or "score" not in e:
+            raise ValueError(f"{name}: evidence item {e!r} is not an object with 'text' and 'score'")
+        if isinstance(e["score"], bool) or not isinstance(e["score"], (int, float)):
+            raise ValueError(f"{name}: evidence score {e['score']!r} is not a number")
+        out.append((str(e["text"]), float(e["score"])))
+    return out
 
 
 def parse_articles(rows: Iterable[Mapping[str, Any]],
@@ -202,7 +216,8 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
             try:  # stance writes "CHN-PRK"; another tool's "prk-chn" is the same pair
                 pair = normalize_pair(raw_pair)
             except ValueError:
-                pair = str(raw_pair)
+                raise ValueError(f"{name}: pair key {raw_pair!r} is not two ISO 3166 alpha-3 codes like "
+                                 "CHN-PRK (stance score writes them so)") from None
             if pair in parsed:
                 raise ValueError(f"{name}: pairs {raw_pair!r} and another key are both {pair}: which one counts?")
             if not isinstance(p, Mapping) or "score" not in p:
@@ -214,18 +229,18 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
             for key in ("score", "confidence"):  # stance writes numbers; "0.9" or true is another tool's row
                 if isinstance(p[key], bool) or not isinstance(p[key], (int, float)):
                     raise ValueError(f"{name}: pair {pair}: {key} {p[key]!r} is not a number")
+            ev = tuple(_evidence(p.get("evidence"), f"{name}: pair {pair}"))
             try:
-                ev = tuple((str(e["text"]), float(e["score"])) for e in _as_list(p.get("evidence")))
                 parsed[pair] = PairScore(float(p["score"]), float(p["confidence"]), int(p.get("n", 0)), ev)
-            except (TypeError, ValueError, KeyError) as exc:
-                raise ValueError(f"{name}: pair {pair}: unreadable score, confidence, n or evidence ({exc})") from None
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name}: pair {pair}: unreadable n {p.get('n')!r} ({exc})") from None
             if not (math.isfinite(parsed[pair].weight) and 0 <= parsed[pair].weight <= 1):
                 raise ValueError(f"{name}: pair {pair}: confidence {p['confidence']!r} is not a weight in [0, 1]")
             if not (math.isfinite(parsed[pair].score) and -1 <= parsed[pair].score <= 1):
                 raise ValueError(f"{name}: pair {pair}: score {p['score']!r} is not in [-1, 1]")
-        evidence = _as_list(row.get("evidence"))
+        evidence = _evidence(row.get("evidence"), name)
         title = row.get("title") if isinstance(row.get("title"), str) and row.get("title") else None
-        texts = tuple([title] if title else []) + tuple(str(e["text"]) for e in evidence)
+        texts = tuple([title] if title else []) + tuple(text for text, _ in evidence)
         articles.append(ScoredArticle(str(rid if rid is not None else where), where, stamp.to_pydatetime(),
                                       title, parsed, texts))
     return articles, undated

@@ -1,6 +1,7 @@
 """Timelines: numbers on constructed rows with known answers, copies, sparse periods, CLI, plots."""
 
 import json
+import re
 import math
 import sys
 
@@ -217,6 +218,18 @@ def test_bad_input_names_the_record_and_the_way_out(rows, tmp_path):
                                ("confidence", True, "not a number")):
         broken = {**rows[0], "pairs": {"CHN-PRK": {**rows[0]["pairs"]["CHN-PRK"], field: value}}}
         with pytest.raises(ValueError, match=f"row 1 \\(id 'a'\\): pair CHN-PRK: {field} .* {says}"):
+            build_timeline([broken], ["CHN-PRK"])
+    # A pair key that is not two codes, or evidence that is not a list of scored sentences, is
+    # named, not dropped (nor a KeyError from deep inside).
+    with pytest.raises(ValueError, match=r"row 1 \(id 'a'\): pair key 'CHN-PRK-USA' is not two ISO"):
+        build_timeline([{**rows[0], "pairs": {"CHN-PRK-USA": rows[0]["pairs"]["CHN-PRK"]}}], ["CHN-PRK"])
+    for evidence, says in (("oops", "evidence 'oops' is not a list"), (5, "evidence 5 is not a list"),
+                           ([{"x": 1}], "evidence item {'x': 1} is not an object"),
+                           ([{"text": "t", "score": "high"}], "evidence score 'high' is not a number")):
+        with pytest.raises(ValueError, match=f"row 1 \\(id 'a'\\): {re.escape(says)}"):
+            build_timeline([{**rows[0], "evidence": evidence}], ["CHN-PRK"])
+        broken = {**rows[0], "pairs": {"CHN-PRK": {**rows[0]["pairs"]["CHN-PRK"], "evidence": evidence}}}
+        with pytest.raises(ValueError, match=f"row 1 \\(id 'a'\\): pair CHN-PRK: {re.escape(says)}"):
             build_timeline([broken], ["CHN-PRK"])
     # Pair keys written by another tool, unsorted or lower case, are the same pair.
     other = {**rows[1], "pairs": {"prk-chn": rows[1]["pairs"]["CHN-PRK"]}}
