@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     tl.add_argument("--pair", action="append", default=[], metavar="AAA-BBB",
                     help="a pair of ISO 3166 alpha-3 codes, e.g. CHN-PRK; repeat for several")
     tl.add_argument("--freq", default="M", type=str.upper, choices=["W", "M"], help="weeks or months (default M)")
+    tl.add_argument("--since", metavar="DATE", help="leave out articles dated before this day (ISO, e.g. 2024-01-01)")
+    tl.add_argument("--until", metavar="DATE", help="leave out articles dated after this day (included)")
     tl.add_argument("-o", "--output", help="write the table here as CSV; without it a summary is printed")
     tl.add_argument("--plot", help="draw the figure here (.png or .svg)")
     tl.add_argument("--title", help="figure title")
@@ -97,7 +99,7 @@ def _timeline(args: argparse.Namespace) -> int:
             check_writable(option, Path(path))
             if Path(path).exists() and not args.force:
                 raise FileExistsError(f"{path} exists; pass --force to overwrite")
-        df = build_timeline(args.scored, args.pair, args.freq)
+        df = build_timeline(args.scored, args.pair, args.freq, since=args.since, until=args.until)
         # The figure first: plot_timeline refuses (no matplotlib, too many pairs) before it draws,
         # so a refusal leaves no CSV behind either.
         if args.plot:

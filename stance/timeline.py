@@ -23,7 +23,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -441,8 +441,43 @@ COLUMNS = ["pair", "period", "start", "score", "lo", "hi", "status", "n_articles
            "n_sentences", "weight", "evidence"]
 
 
-def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq: str = "M") -> "pd.DataFrame":
-    """One row per pair and period, from the first to the last period of the file's dates.
+def _bound(value: Any, option: str) -> Optional[datetime]:
+    """A --since / --until date (ISO, or its month named), as a naive UTC datetime; None passes."""
+    if value is None:
+        return None
+    problem = _date_problem(str(value))
+    if problem is None:
+        try:
+            stamp = _pandas().Timestamp(str(value))
+        except (ValueError, TypeError):
+            problem = "is not a date"
+    if problem is not None:
+        raise ValueError(f"{option} {value!r} {problem}; e.g. 2024-06-30")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def _within(articles: list[ScoredArticle], since: Any, until: Any) -> tuple[list[ScoredArticle], int]:
+    """(articles dated from ``since`` to ``until``, both days included; how many were outside)."""
+    lo, hi = _bound(since, "since"), _bound(until, "until")
+    if lo and hi and lo > hi:
+        raise ValueError(f"since {since!r} is after until {until!r}")
+    if hi is not None and hi == datetime(hi.year, hi.month, hi.day):
+        hi = hi + timedelta(days=1) - timedelta(microseconds=1)  # a day alone: the whole day
+    kept = [a for a in articles if (lo is None or a.date >= lo) and (hi is None or a.date <= hi)]
+    return kept, len(articles) - len(kept)
+
+
+def _dated(a: ScoredArticle) -> str:
+    return f"{a.date.date()}, {a.where} (id {a.id!r})"
+
+
+def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq: str = "M", *,
+                   since: Any = None, until: Any = None) -> "pd.DataFrame":
+    """One row per pair and period, from the first to the last period of the dates (of the
+    articles from ``since`` to ``until``, both days included, when given: one article dated
+    1970 would otherwise stretch the table back to then).
 
     Columns: ``pair``, ``period`` (label), ``start`` (first day), ``score`` (weighted mean, see
     the module docstring; NaN when ``empty``), ``lo``/``hi`` (90 % t interval, :func:`mean_interval`;
@@ -450,7 +485,9 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
     collapsing copies), ``n_duplicates`` (copies collapsed into those articles),
     ``n_sentences`` (sentences on the pair), ``weight`` (summed article weights), ``evidence``
     (up to TOP_EVIDENCE dicts: id, date, title, text, score). ``df.attrs`` holds ``undated``
-    (rows skipped for want of a date) and ``articles_per_pair``.
+    (rows skipped for want of a date), ``outside`` (dated rows before ``since`` or after
+    ``until``), ``first`` / ``last`` (the dated articles that open and close the span, as
+    "2024-01-05, row 3 (id 'x')") and ``articles_per_pair``.
 
     ``rows``: a path to ``stance score`` output, its row dicts, or the ArticleScores of
     ``Scorer.pipe`` / ``score_article`` themselves (scored with ``date``). ``pairs``: "CHN-USA" or
@@ -474,9 +511,14 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
     if not articles:
         raise ValueError(f"no dated rows ({undated} rows without a date): score with --date-field naming "
                          "the input's date field, e.g. `stance score voa.jsonl --date-field published -o scored.jsonl`")
+    articles, outside = _within(articles, since, until)
+    if not articles:
+        raise ValueError(f"no article is dated from {since or 'the start'} to {until or 'the end'} "
+                         f"({outside} dated rows outside)")
     counts = pair_counts(articles)
     wanted = _check_pairs(pairs, counts)
-    span = pd.period_range(min(a.date for a in articles), max(a.date for a in articles), freq=code)
+    first, last = min(articles, key=lambda a: a.date), max(articles, key=lambda a: a.date)
+    span = pd.period_range(first.date, last.date, freq=code)
 
     out = []
     for pair in wanted:
@@ -503,7 +545,9 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
                 "evidence": _top_evidence([(a, p) for a, p, _ in members]),
             })
     df = pd.DataFrame(out, columns=COLUMNS)
-    df.attrs.update(undated=undated, bad_dates=len(bad_dates), first_bad_date=bad_dates[0] if bad_dates else None, articles_per_pair={p: counts[p] for p in wanted}, freq=code)
+    df.attrs.update(undated=undated, bad_dates=len(bad_dates), first_bad_date=bad_dates[0] if bad_dates else None,
+                    outside=outside, first=_dated(first), last=_dated(last),
+                    articles_per_pair={p: counts[p] for p in wanted}, freq=code)
     return df
 
 
@@ -544,6 +588,13 @@ def summary_lines(df: "pd.DataFrame") -> list[str]:
         lines.append(f"{pair}: {int(g['n_articles'].sum())} articles ({int(g['n_duplicates'].sum())} copies "
                      f"collapsed) over {len(g)} periods: {st.get('ok', 0)} ok, {st.get('sparse', 0)} sparse, "
                      f"{st.get('empty', 0)} empty")
+    empty = int((df["status"] == "empty").sum())
+    if df.attrs.get("first") and len(df) and empty > len(df) / 2:
+        # Mostly empty periods: often one article with a wrong date at one end of the span.
+        lines.append(f"{empty} of {len(df)} periods are empty; the dates run from {df.attrs['first']} to "
+                     f"{df.attrs['last']}; --since / --until leave out articles outside a range")
+    if df.attrs.get("outside"):
+        lines.append(f"{df.attrs['outside']} dated rows outside --since / --until were left out")
     if df.attrs.get("undated"):
         bad = df.attrs.get("bad_dates", 0)
         lines.append(f"{df.attrs['undated']} rows without a date were left out"

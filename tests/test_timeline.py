@@ -376,3 +376,25 @@ def test_the_apis_own_results_and_tuple_pairs_are_taken(tiny_scorer):
         build_timeline([], ["CHN-PRK"])
     with pytest.raises(ValueError, match="reads a file, not stdin"):
         build_timeline("-", ["CHN-PRK"])
+
+
+def test_one_misdated_article_is_pointed_at_and_since_until_leave_it_out(rows, tmp_path, capsys):
+    stray = row("stray", "1970-01-01", {"CHN-PRK": (0.2, 0.5, 1)})
+    df = build_timeline(rows + [stray], ["CHN-PRK"])
+    assert len(df) == 653 and df.attrs["first"] == "1970-01-01, row 12 (id 'stray')"
+    lines = " ".join(summary_lines(df))
+    assert "648 of 653 periods are empty; the dates run from 1970-01-01, row 12 (id 'stray') to 2024-05-03" in lines
+    df = build_timeline(rows + [stray], ["CHN-PRK"], since="2024-01-01", until="2024-03-01")
+    # until is a whole day: 2024-03-01 is in, 2024-03-02 is not
+    assert list(df["period"]) == ["2024-01", "2024-02", "2024-03"] and int(df["n_articles"].sum()) == 4
+    assert df.attrs["outside"] == 7 and "7 dated rows outside --since / --until" in " ".join(summary_lines(df))
+    assert "periods are empty" not in " ".join(summary_lines(df))
+    for kwargs, says in (({"since": "soon"}, "since 'soon' is not a date"),
+                         ({"since": "2024-05-01", "until": "2024-01-01"}, "since '2024-05-01' is after until"),
+                         ({"since": "2030-01-01"}, "no article is dated from 2030-01-01 to the end")):
+        with pytest.raises(ValueError, match=re.escape(says)):
+            build_timeline(rows, ["CHN-PRK"], **kwargs)
+    scored = write_jsonl(tmp_path / "scored.jsonl", rows + [stray])
+    assert main(["timeline", str(scored), "--pair", "CHN-PRK", "--since", "2024-01-01"]) == 0
+    out, err = capsys.readouterr()
+    assert "1970" not in out and "1 dated rows outside --since / --until were left out" in err
