@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Optional
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
+from typing import Any, Mapping, Optional, TypeVar, Union, get_args, get_origin, get_type_hints
 
 __all__ = ["Actor", "ClauseScore", "SentenceScore", "DyadScore", "ArticleScore"]
 
@@ -17,10 +17,65 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _typed(tp: Any, value: Any) -> Any:
+    """``value`` as read back from JSON, turned into the field type ``tp`` (lists into tuples,
+    dicts into result classes)."""
+    if value is None:
+        return None
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Union:  # Optional[X]
+        return _typed(next(a for a in args if a is not type(None)), value)
+    if is_dataclass(tp):
+        return tp.from_dict(value)  # type: ignore[union-attr]
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_typed(args[0], v) for v in value)
+        if len(value) != len(args):
+            raise ValueError(f"expected {len(args)} items, got {value!r}")
+        return tuple(_typed(a, v) for a, v in zip(args, value))
+    if origin is dict:
+        return dict(value)
+    return value
+
+
+T = TypeVar("T", bound="_ToDict")
+
+
 class _ToDict:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types: dicts, lists, str, numbers, bool and None."""
         return _plain(asdict(self))  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+        """The result again from what ``to_dict()`` gave (read back from JSON, say); a field
+        missing or unknown is refused (``ValueError``) naming it.
+
+        >>> a = Actor("KOR", "Seoul", 15, 20)
+        >>> Actor.from_dict(a.to_dict()) == a
+        True
+        """
+        name = cls.__name__
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{name}.from_dict: expected a dict (what to_dict() gives), got {type(data).__name__}")
+        hints = get_type_hints(cls)
+        known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(known))
+        missing = [n for n, f in known.items() if n not in data and f.default is MISSING]
+        if unknown or missing:
+            raise ValueError(f"{name}.from_dict: " + "; ".join(
+                ([f"unknown field(s) {', '.join(map(repr, unknown))}"] if unknown else [])
+                + ([f"missing field(s) {', '.join(map(repr, missing))}"] if missing else []))
+                + f" (fields: {', '.join(known)})")
+        values = {}
+        for key, value in data.items():
+            try:
+                values[key] = _typed(hints[key], value)
+            except ValueError as exc:
+                raise ValueError(f"{name}.from_dict: field {key!r}: {exc}") from None
+        return cls(**values)
 
 
 @dataclass(frozen=True)

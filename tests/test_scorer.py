@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -41,6 +42,22 @@ def test_article_result_contract(tiny_scorer):
     assert a.main_pair == ("CHN", "PRK") and a.dyads[0].pair == ("CHN", "PRK")
     for dy in a.dyads:
         assert list(dy.pair) == sorted(dy.pair) and len(dy.pair[0]) == 3
+
+
+def test_results_come_back_from_their_json(tiny_scorer):
+    text = "Beijing courts Seoul while its ties with Pyongyang sour. " + ARTICLE
+    a = tiny_scorer.score_article(text, id="a1", title="Chill", date="2014-07-30")
+    assert any(s.clauses for s in a.sentences) and a.dyads and a.evidence is not None
+    back = stance.ArticleScore.from_dict(json.loads(json.dumps(a.to_dict())))
+    assert back == a and isinstance(back.main_pair, tuple) and isinstance(back.dyads[0], stance.DyadScore)
+    s = next(s for s in back.sentences if s.clauses)
+    assert s.for_pair(("PRK", "CHN")) == next(x for x in a.sentences if x.clauses).for_pair(("CHN", "PRK"))
+    d = a.to_dict()
+    for bad, says in (({**d, "extra": 1}, "unknown field(s) 'extra'"), ({"id": "x"}, "missing field(s) 'score'"),
+                      ({**d, "main_pair": ["CHN"]}, "field 'main_pair': expected 2 items"),
+                      ({**d, "sentences": 5}, "field 'sentences': expected a list"), ([], "expected a dict")):
+        with pytest.raises(ValueError, match=re.escape(f"ArticleScore.from_dict: ") + ".*" + re.escape(says)):
+            stance.ArticleScore.from_dict(bad)
 
 
 def test_results_are_frozen(tiny_scorer):
