@@ -36,6 +36,8 @@ def _typed(tp: Any, value: Any) -> Any:
             raise ValueError(f"expected {len(args)} items, got {value!r}")
         return tuple(_typed(a, v) for a, v in zip(args, value))
     if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected an object, got {value!r}")
         return dict(value)
     return value
 

@@ -55,7 +55,9 @@ def test_results_come_back_from_their_json(tiny_scorer):
     d = a.to_dict()
     for bad, says in (({**d, "extra": 1}, "unknown field(s) 'extra'"), ({"id": "x"}, "missing field(s) 'score'"),
                       ({**d, "main_pair": ["CHN"]}, "field 'main_pair': expected 2 items"),
-                      ({**d, "sentences": 5}, "field 'sentences': expected a list"), ([], "expected a dict")):
+                      ({**d, "sentences": 5}, "field 'sentences': expected a list"), ([], "expected a dict"),
+                      ({**d, "evidence": [{**d["sentences"][0], "probs": 5}]},
+                       "field 'evidence': SentenceScore.from_dict: field 'probs': expected an object")):
         with pytest.raises(ValueError, match=re.escape(f"ArticleScore.from_dict: ") + ".*" + re.escape(says)):
             stance.ArticleScore.from_dict(bad)
 
