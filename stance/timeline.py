@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -150,20 +151,37 @@ def normalize_pair(pair: Union[str, Sequence[str]]) -> str:
     return "-".join(sorted(codes))
 
 
-def _json_field(value: Any) -> Any:
-    # CSV and Parquet outputs hold the nested "pairs" dict as JSON text.
-    return json.loads(value) if isinstance(value, str) and value[:1] in "{[" else value
+def _json_field(value: Any, name: str, field: str) -> Any:
+    """A nested field as JSONL holds it, or parsed from the JSON text CSV and Parquet outputs
+    hold; a blank CSV cell (or a missing Parquet value, NaN) is None."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    if value.lstrip()[:1] not in "{[":
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: {field} is not valid JSON ({exc.msg} at column {exc.colno})") from None
+
+
+def _is_number(value: Any) -> bool:
+    # numbers.Real takes numpy's floats (another tool's Parquet); bool is an int, not a score.
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _evidence(value: Any, name: str) -> list[tuple[str, float]]:
     """(text, score) of an evidence list as written to JSONL (list), CSV (JSON text) or Parquet
-    (array); missing (None, or NaN in a CSV or Parquet column) -> []. Anything else names ``name``.
+    (array); missing (None, a blank CSV cell) -> []. Anything else names ``name``.
 
     >>> _evidence('[{"text": "Ties soured.", "score": -0.8}]', "row 1")
     [('Ties soured.', -0.8)]
     """
-    value = _json_field(value)
-    if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value)):
+    value = _json_field(value, name, "evidence")
+    if value is None:
         return []
     if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
         raise ValueError(f"{name}: evidence {value!r} is not a list of sentences with 'text' and 'score'")
@@ -171,7 +189,7 @@ def _evidence(value: Any, name: str) -> list[tuple[str, float]]:
     for e in value:
         if not isinstance(e, Mapping) or "text" not in e or "score" not in e:
             raise ValueError(f"{name}: evidence item {e!r} is not an object with 'text' and 'score'")
-        if isinstance(e["score"], bool) or not isinstance(e["score"], (int, float)):
+        if not (_is_number(e["score"]) and math.isfinite(e["score"])):
             raise ValueError(f"{name}: evidence score {e['score']!r} is not a number")
         out.append((str(e["text"]), float(e["score"])))
     return out
@@ -188,7 +206,7 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
         where = str(row.get("_where") or f"row {n}")
         rid = row.get("id")
         name = f"{where} (id {rid!r})"
-        pairs = _json_field(row.get("pairs"))
+        pairs = _json_field(row.get("pairs"), name, "pairs")
         if not isinstance(pairs, Mapping):
             raise ValueError(f"{name}: no 'pairs' object; is this a `stance score` output row? "
                              f"(fields present: {', '.join(sorted(k for k in row if k != '_where'))})")
@@ -227,13 +245,13 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
                                  "timeline): the file was written by an older stance; score it again "
                                  "with `stance score INPUT -o SCORED.jsonl --force`")
             for key in ("score", "confidence"):  # stance writes numbers; "0.9" or true is another tool's row
-                if isinstance(p[key], bool) or not isinstance(p[key], (int, float)):
+                if not _is_number(p[key]):
                     raise ValueError(f"{name}: pair {pair}: {key} {p[key]!r} is not a number")
+            n_sentences = p.get("n", 0)
+            if not (_is_number(n_sentences) and float(n_sentences).is_integer() and n_sentences >= 0):
+                raise ValueError(f"{name}: pair {pair}: n {n_sentences!r} is not a count of sentences")
             ev = tuple(_evidence(p.get("evidence"), f"{name}: pair {pair}"))
-            try:
-                parsed[pair] = PairScore(float(p["score"]), float(p["confidence"]), int(p.get("n", 0)), ev)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{name}: pair {pair}: unreadable n {p.get('n')!r} ({exc})") from None
+            parsed[pair] = PairScore(float(p["score"]), float(p["confidence"]), int(n_sentences), ev)
             if not (math.isfinite(parsed[pair].weight) and 0 <= parsed[pair].weight <= 1):
                 raise ValueError(f"{name}: pair {pair}: confidence {p['confidence']!r} is not a weight in [0, 1]")
             if not (math.isfinite(parsed[pair].score) and -1 <= parsed[pair].score <= 1):
@@ -441,36 +459,57 @@ COLUMNS = ["pair", "period", "start", "score", "lo", "hi", "status", "n_articles
            "n_sentences", "weight", "evidence"]
 
 
-def _bound(value: Any, option: str) -> Optional[datetime]:
-    """A --since / --until date (ISO, or its month named), as a naive UTC datetime; None passes."""
+def _bound(value: Any, option: str, end_of_day: bool) -> Optional[datetime]:
+    """A since / until date (ISO, or its month named) as a naive UTC datetime; None passes. A
+    day with no time of day stands for the whole (UTC) day: its last instant with ``end_of_day``."""
     if value is None:
         return None
-    problem = _date_problem(str(value))
+    text = str(value).strip()
+    problem = _date_problem(text)
     if problem is None:
         try:
-            stamp = _pandas().Timestamp(str(value))
+            stamp = _pandas().Timestamp(text)
         except (ValueError, TypeError):
             problem = "is not a date"
     if problem is not None:
         raise ValueError(f"{option} {value!r} {problem}; e.g. 2024-06-30")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
+    day_alone = not re.search(r"\d:\d\d|T\d", text)  # "2024-03-01", "1 March 2024"; not "...T00:00"
+    if day_alone and end_of_day:
+        stamp = stamp.normalize() + _pandas().Timedelta(days=1) - _pandas().Timedelta(microseconds=1)
     return stamp.to_pydatetime()
 
 
 def _within(articles: list[ScoredArticle], since: Any, until: Any) -> tuple[list[ScoredArticle], int]:
     """(articles dated from ``since`` to ``until``, both days included; how many were outside)."""
-    lo, hi = _bound(since, "since"), _bound(until, "until")
+    lo, hi = _bound(since, "since", False), _bound(until, "until", True)
     if lo and hi and lo > hi:
         raise ValueError(f"since {since!r} is after until {until!r}")
-    if hi is not None and hi == datetime(hi.year, hi.month, hi.day):
-        hi = hi + timedelta(days=1) - timedelta(microseconds=1)  # a day alone: the whole day
     kept = [a for a in articles if (lo is None or a.date >= lo) and (hi is None or a.date <= hi)]
     return kept, len(articles) - len(kept)
 
 
 def _dated(a: ScoredArticle) -> str:
     return f"{a.date.date()}, {a.where} (id {a.id!r})"
+
+
+def _stray(ordered: Sequence[ScoredArticle], code: str, first: bool, last: bool) -> Optional[ScoredArticle]:
+    """The first or last article (of those to check) whose date alone more than doubles the span
+    in periods, as a mistyped year does; None when no end is that far out."""
+    if len(ordered) < 3:
+        return None
+    pd = _pandas()
+
+    def periods(a: ScoredArticle, b: ScoredArticle) -> int:
+        return (pd.Period(b.date, freq=code) - pd.Period(a.date, freq=code)).n + 1
+
+    whole = periods(ordered[0], ordered[-1])
+    if first and 2 * periods(ordered[1], ordered[-1]) < whole:
+        return ordered[0]
+    if last and 2 * periods(ordered[0], ordered[-2]) < whole:
+        return ordered[-1]
+    return None
 
 
 def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq: str = "M", *,
@@ -487,7 +526,8 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
     (up to TOP_EVIDENCE dicts: id, date, title, text, score). ``df.attrs`` holds ``undated``
     (rows skipped for want of a date), ``outside`` (dated rows before ``since`` or after
     ``until``), ``first`` / ``last`` (the dated articles that open and close the span, as
-    "2024-01-05, row 3 (id 'x')") and ``articles_per_pair``.
+    "2024-01-05, row 3 (id 'x')"), ``stray`` (the first or last article when its date alone more
+    than doubles the span, else None) and ``articles_per_pair``.
 
     ``rows``: a path to ``stance score`` output, its row dicts, or the ArticleScores of
     ``Scorer.pipe`` / ``score_article`` themselves (scored with ``date``). ``pairs``: "CHN-USA" or
@@ -511,14 +551,20 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
     if not articles:
         raise ValueError(f"no dated rows ({undated} rows without a date): score with --date-field naming "
                          "the input's date field, e.g. `stance score voa.jsonl --date-field published -o scored.jsonl`")
+    dated_counts = pair_counts(articles)
     articles, outside = _within(articles, since, until)
+    where = f"dated from {since or 'the start'} to {until or 'the end'}"
     if not articles:
-        raise ValueError(f"no article is dated from {since or 'the start'} to {until or 'the end'} "
-                         f"({outside} dated rows outside)")
+        raise ValueError(f"no article is {where} ({outside} dated rows outside)")
     counts = pair_counts(articles)
+    for asked in [pairs] if isinstance(pairs, str) else pairs:
+        pair = normalize_pair(asked)
+        if outside and pair in dated_counts and pair not in counts:
+            raise ValueError(f"pair {asked!r} is in no article {where} ({dated_counts[pair]} dated articles outside)")
     wanted = _check_pairs(pairs, counts)
-    first, last = min(articles, key=lambda a: a.date), max(articles, key=lambda a: a.date)
-    span = pd.period_range(first.date, last.date, freq=code)
+    ordered = sorted(articles, key=lambda a: a.date)
+    span = pd.period_range(ordered[0].date, ordered[-1].date, freq=code)
+    stray = _stray(ordered, code, since is None, until is None)
 
     out = []
     for pair in wanted:
@@ -546,7 +592,8 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
             })
     df = pd.DataFrame(out, columns=COLUMNS)
     df.attrs.update(undated=undated, bad_dates=len(bad_dates), first_bad_date=bad_dates[0] if bad_dates else None,
-                    outside=outside, first=_dated(first), last=_dated(last),
+                    outside=outside, first=_dated(ordered[0]), last=_dated(ordered[-1]),
+                    stray=_dated(stray) if stray else None,
                     articles_per_pair={p: counts[p] for p in wanted}, freq=code)
     return df
 
@@ -588,13 +635,12 @@ def summary_lines(df: "pd.DataFrame") -> list[str]:
         lines.append(f"{pair}: {int(g['n_articles'].sum())} articles ({int(g['n_duplicates'].sum())} copies "
                      f"collapsed) over {len(g)} periods: {st.get('ok', 0)} ok, {st.get('sparse', 0)} sparse, "
                      f"{st.get('empty', 0)} empty")
-    empty = int((df["status"] == "empty").sum())
-    if df.attrs.get("first") and len(df) and empty > len(df) / 2:
-        # Mostly empty periods: often one article with a wrong date at one end of the span.
-        lines.append(f"{empty} of {len(df)} periods are empty; the dates run from {df.attrs['first']} to "
-                     f"{df.attrs['last']}; --since / --until leave out articles outside a range")
+    if df.attrs.get("stray"):
+        lines.append(f"one article alone stretches the periods to its date: {df.attrs['stray']} (the dates run "
+                     f"from {df.attrs['first']} to {df.attrs['last']}); if its date is wrong, --since / --until "
+                     "(since=, until=) leave it out")
     if df.attrs.get("outside"):
-        lines.append(f"{df.attrs['outside']} dated rows outside --since / --until were left out")
+        lines.append(f"{df.attrs['outside']} dated rows outside --since / --until (since=, until=) were left out")
     if df.attrs.get("undated"):
         bad = df.attrs.get("bad_dates", 0)
         lines.append(f"{df.attrs['undated']} rows without a date were left out"

@@ -213,7 +213,8 @@ def test_bad_input_names_the_record_and_the_way_out(rows, tmp_path):
         assert df.attrs["bad_dates"] == 1 and list(df["period"]) == ["2024-01"], date
     for date in ("2024-01-30T23:30:00-05:00", "30 January 2024", "Tue, 30 Jan 2024 08:00:00 GMT"):
         assert build_timeline([rows[0], {**rows[1], "date": date}], ["CHN-PRK"]).attrs["bad_dates"] == 0, date
-    for field, value, says in (("confidence", 5, "not a weight in \\[0, 1\\]"), ("score", 7, "not in \\[-1, 1\\]"),
+    for field, value, says in (("n", "3", "not a count of sentences"), ("n", 2.5, "not a count of sentences"),
+                               ("confidence", 5, "not a weight in \\[0, 1\\]"), ("score", 7, "not in \\[-1, 1\\]"),
                                ("score", float("nan"), "not in \\[-1, 1\\]"), ("score", "0.9", "not a number"),
                                ("confidence", True, "not a number")):
         broken = {**rows[0], "pairs": {"CHN-PRK": {**rows[0]["pairs"]["CHN-PRK"], field: value}}}
@@ -225,7 +226,9 @@ def test_bad_input_names_the_record_and_the_way_out(rows, tmp_path):
         build_timeline([{**rows[0], "pairs": {"CHN-PRK-USA": rows[0]["pairs"]["CHN-PRK"]}}], ["CHN-PRK"])
     for evidence, says in (("oops", "evidence 'oops' is not a list"), (5, "evidence 5 is not a list"),
                            ([{"x": 1}], "evidence item {'x': 1} is not an object"),
-                           ([{"text": "t", "score": "high"}], "evidence score 'high' is not a number")):
+                           ([{"text": "t", "score": "high"}], "evidence score 'high' is not a number"),
+                           ([{"text": "t", "score": float("nan")}], "evidence score nan is not a number"),
+                           ('[{"text": "t", ', "evidence is not valid JSON")):
         with pytest.raises(ValueError, match=f"row 1 \\(id 'a'\\): {re.escape(says)}"):
             build_timeline([{**rows[0], "evidence": evidence}], ["CHN-PRK"])
         broken = {**rows[0], "pairs": {"CHN-PRK": {**rows[0]["pairs"]["CHN-PRK"], "evidence": evidence}}}
@@ -382,19 +385,28 @@ def test_one_misdated_article_is_pointed_at_and_since_until_leave_it_out(rows, t
     stray = row("stray", "1970-01-01", {"CHN-PRK": (0.2, 0.5, 1)})
     df = build_timeline(rows + [stray], ["CHN-PRK"])
     assert len(df) == 653 and df.attrs["first"] == "1970-01-01, row 12 (id 'stray')"
-    lines = " ".join(summary_lines(df))
-    assert "648 of 653 periods are empty; the dates run from 1970-01-01, row 12 (id 'stray') to 2024-05-03" in lines
+    assert "one article alone stretches the periods to its date: 1970-01-01, row 12 (id 'stray')" in \
+        " ".join(summary_lines(df))
+    assert build_timeline(rows, ["CHN-PRK"]).attrs["stray"] is None  # a gap inside the span is no stray
+    late = row("late", "2031-06-01", {"CHN-PRK": (0.2, 0.5, 1)})
+    assert build_timeline(rows + [late], ["CHN-PRK"]).attrs["stray"].startswith("2031-06-01, row 12 (id 'late')")
     df = build_timeline(rows + [stray], ["CHN-PRK"], since="2024-01-01", until="2024-03-01")
     # until is a whole day: 2024-03-01 is in, 2024-03-02 is not
     assert list(df["period"]) == ["2024-01", "2024-02", "2024-03"] and int(df["n_articles"].sum()) == 4
     assert df.attrs["outside"] == 7 and "7 dated rows outside --since / --until" in " ".join(summary_lines(df))
-    assert "periods are empty" not in " ".join(summary_lines(df))
+    assert df.attrs["stray"] is None
+    # A bound with a time of day is that instant; one with a zone is converted to UTC first.
+    assert int(build_timeline(rows, ["CHN-PRK"], until="2024-01-10T07:59Z")["n_articles"].sum()) == 1
+    assert int(build_timeline(rows, ["CHN-PRK"], until="2024-01-10T09:00+01:00")["n_articles"].sum()) == 2
+    assert int(build_timeline(rows, ["CHN-PRK"], since="2024-01-10 06:00", until="2024-01-10")["n_articles"].sum()) == 1
     for kwargs, says in (({"since": "soon"}, "since 'soon' is not a date"),
                          ({"since": "2024-05-01", "until": "2024-01-01"}, "since '2024-05-01' is after until"),
-                         ({"since": "2030-01-01"}, "no article is dated from 2030-01-01 to the end")):
+                         ({"since": "2030-01-01"}, "no article is dated from 2030-01-01 to the end"),
+                         ({"since": "2024-04-20"}, "pair 'CHN-USA' is in no article dated from 2024-04-20 to the end "
+                                                   "(2 dated articles outside)")):
         with pytest.raises(ValueError, match=re.escape(says)):
-            build_timeline(rows, ["CHN-PRK"], **kwargs)
+            build_timeline(rows, ["CHN-PRK", "CHN-USA"], **kwargs)
     scored = write_jsonl(tmp_path / "scored.jsonl", rows + [stray])
     assert main(["timeline", str(scored), "--pair", "CHN-PRK", "--since", "2024-01-01"]) == 0
     out, err = capsys.readouterr()
-    assert "1970" not in out and "1 dated rows outside --since / --until were left out" in err
+    assert "1970-01" not in out and "1 dated rows outside --since / --until (since=, until=) were left out" in err
