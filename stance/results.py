@@ -19,27 +19,43 @@ def _plain(value: Any) -> Any:
 
 def _typed(tp: Any, value: Any) -> Any:
     """``value`` as read back from JSON, turned into the field type ``tp`` (lists into tuples,
-    dicts into result classes)."""
-    if value is None:
-        return None
+    dicts into result classes); a value of another type is refused (``ValueError``)."""
     origin, args = get_origin(tp), get_args(tp)
     if origin is Union:  # Optional[X]
-        return _typed(next(a for a in args if a is not type(None)), value)
+        return None if value is None else _typed(next(a for a in args if a is not type(None)), value)
     if is_dataclass(tp):
         return tp.from_dict(value)  # type: ignore[union-attr]
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise ValueError(f"expected a list, got {value!r}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_typed(args[0], v) for v in value)
-        if len(value) != len(args):
-            raise ValueError(f"expected {len(args)} items, got {value!r}")
-        return tuple(_typed(a, v) for a, v in zip(args, value))
+        items = args[:1] * len(value) if len(args) == 2 and args[1] is Ellipsis else args
+        if len(value) != len(items):
+            raise ValueError(f"expected {len(items)} items, got {value!r}")
+        out = []
+        for i, (t, v) in enumerate(zip(items, value)):
+            try:
+                out.append(_typed(t, v))
+            except ValueError as exc:
+                raise ValueError(f"[{i}]: {exc}") from None
+        return tuple(out)
     if origin is dict:
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {value!r}")
-        return dict(value)
-    return value
+        return {str(k): _typed(args[1], v) for k, v in value.items()}
+    # Scalars: a float field takes an int (JSON writes 1.0 as 1), never a bool.
+    ok = (float, int) if tp is float else (tp,)
+    if not isinstance(value, ok) or (tp is not bool and isinstance(value, bool)):
+        raise ValueError(f"expected {tp.__name__}, got {value!r}")
+    return float(value) if tp is float else value
+
+
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}  # get_type_hints per class, once: it parses the annotations
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    if cls not in _FIELD_TYPES:
+        _FIELD_TYPES[cls] = get_type_hints(cls)
+    return _FIELD_TYPES[cls]
 
 
 T = TypeVar("T", bound="_ToDict")
@@ -62,7 +78,7 @@ class _ToDict:
         name = cls.__name__
         if not isinstance(data, Mapping):
             raise ValueError(f"{name}.from_dict: expected a dict (what to_dict() gives), got {type(data).__name__}")
-        hints = get_type_hints(cls)
+        hints = _field_types(cls)
         known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(data) - set(known))
         missing = [n for n, f in known.items() if n not in data and f.default is MISSING]

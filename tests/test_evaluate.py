@@ -134,3 +134,13 @@ def test_intervals_table_pairs_each_system_with_ours_on_the_same_resamples():
 def test_paired_gap_of_nothing_is_a_dash_not_a_crash():
     stat = evaluate.mean_of(np.array([]))
     assert evaluate.paired_gap(stat, stat, []) == "—"
+
+
+def test_a_model_trained_on_dev_is_not_read_on_dev(tmp_path):
+    from training.evaluate import refuse_dev_trained
+
+    (tmp_path / "stance.json").write_text(json.dumps({"dev_in_train": True}))
+    with pytest.raises(SystemExit, match="trained on the dev split"):
+        refuse_dev_trained("dev", [ROOT / "models" / "stance-minilm", tmp_path])
+    refuse_dev_trained("test", [tmp_path])
+    refuse_dev_trained("dev", [ROOT / "models" / "stance-minilm"])

@@ -57,7 +57,11 @@ def test_results_come_back_from_their_json(tiny_scorer):
                       ({**d, "main_pair": ["CHN"]}, "field 'main_pair': expected 2 items"),
                       ({**d, "sentences": 5}, "field 'sentences': expected a list"), ([], "expected a dict"),
                       ({**d, "evidence": [{**d["sentences"][0], "probs": 5}]},
-                       "field 'evidence': SentenceScore.from_dict: field 'probs': expected an object")):
+                       "field 'evidence': [0]: SentenceScore.from_dict: field 'probs': expected an object"),
+                      ({**d, "score": "high"}, "field 'score': expected float, got 'high'"),
+                      ({**d, "label": None}, "field 'label': expected str, got None"),
+                      ({**d, "sentences": [d["sentences"][0], {**d["sentences"][1], "start": "0"}]},
+                       "field 'sentences': [1]: SentenceScore.from_dict: field 'start': expected int, got '0'")):
         with pytest.raises(ValueError, match=re.escape(f"ArticleScore.from_dict: ") + ".*" + re.escape(says)):
             stance.ArticleScore.from_dict(bad)
 

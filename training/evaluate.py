@@ -420,6 +420,17 @@ def fmt(x: float) -> str:
     return "—" if x != x else f"{x:.3f}"
 
 
+def refuse_dev_trained(split: str, models) -> None:
+    """Stop when a model to be read on the dev split was trained on it (``train.py --with-dev``)."""
+    if split != "dev":
+        return
+    for model in models:
+        meta_file = Path(model) / "stance.json"
+        if meta_file.exists() and json.loads(meta_file.read_text(encoding="utf-8")).get("dev_in_train"):
+            raise SystemExit(f"error: {model} was trained on the dev split (train.py --with-dev); its dev numbers "
+                             "say nothing about it: read it on test, or compare the same recipe without --with-dev")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path)
@@ -437,6 +448,7 @@ def main(argv=None) -> None:
         raise SystemExit("error: --write puts test-split numbers in the model card; drop --split dev")
     if args.compare and args.write:
         raise SystemExit("error: --write puts the model's own table in its card; drop --compare")
+    refuse_dev_trained(args.split, [args.model, *args.compare])
 
     import stance
     from datasets import load_from_disk

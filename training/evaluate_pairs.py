@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))  # pair_data, data
 from training import intervals  # noqa: E402
+from training.evaluate import refuse_dev_trained  # noqa: E402
 
 LABELS = ("warming", "cooling", "neutral")
 
@@ -207,6 +208,7 @@ def main(argv=None) -> None:
 
     rows = read_pairs(args.pairs)[args.skip:]
     scorer = stance.load(args.model)
+    refuse_dev_trained(args.stories, [scorer.path])
     labels = [s.label for s in scorer.score_sentences([r["text"] for r in rows])]
     runs = {"sentence": evaluate(rows, labels), "pair-aware": evaluate(rows, labels, pair_aware_labels(scorer, rows))}
     d = runs["sentence"]["detection"]
