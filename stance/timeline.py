@@ -234,7 +234,7 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
             try:  # stance writes "CHN-PRK"; another tool's "prk-chn" is the same pair
                 pair = normalize_pair(raw_pair)
             except ValueError:
-                raise ValueError(f"{name}: pair key {raw_pair!r} is not two ISO 3166 alpha-3 codes like "
+                raise ValueError(f"{name}: pair key {raw_pair!r} is not two different ISO 3166 alpha-3 codes like "
                                  "CHN-PRK (stance score writes them so)") from None
             if pair in parsed:
                 raise ValueError(f"{name}: pairs {raw_pair!r} and another key are both {pair}: which one counts?")

@@ -222,7 +222,7 @@ def test_bad_input_names_the_record_and_the_way_out(rows, tmp_path):
             build_timeline([broken], ["CHN-PRK"])
     # A pair key that is not two codes, or evidence that is not a list of scored sentences, is
     # named, not dropped (nor a KeyError from deep inside).
-    with pytest.raises(ValueError, match=r"row 1 \(id 'a'\): pair key 'CHN-PRK-USA' is not two ISO"):
+    with pytest.raises(ValueError, match=r"row 1 \(id 'a'\): pair key 'CHN-PRK-USA' is not two different ISO"):
         build_timeline([{**rows[0], "pairs": {"CHN-PRK-USA": rows[0]["pairs"]["CHN-PRK"]}}], ["CHN-PRK"])
     for evidence, says in (("oops", "evidence 'oops' is not a list"), (5, "evidence 5 is not a list"),
                            ([{"x": 1}], "evidence item {'x': 1} is not an object"),
