@@ -1,6 +1,7 @@
 """Speed on a plain CPU: stance end to end against a plain transformers pipeline and a dictionary coder.
 
     python benchmarks/speed.py [--threads 2] [--repeat 2] [--data ../shared/data] [--max-batch-chars N]
+    python benchmarks/speed.py --model build/teacher-mpnet --only stance-torch   # another model directory
 
 One run, the same articles for every contender: the two seed articles and the Voice of America
 stories in the data. Each contender runs in a fresh subprocess, so load time and peak RSS are
@@ -73,14 +74,14 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def _one_batch_at_a_time(backend, threads: int) -> None:
+def _one_batch_at_a_time(backend, model: Path, threads: int) -> None:
     """Switch an ONNX int8 backend to the earlier scheduling: one run at a time, on all threads."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    backend.session = ort.InferenceSession(str(MODEL / backend.file), opts, providers=["CPUExecutionProvider"])
+    backend.session = ort.InferenceSession(str(model / backend.file), opts, providers=["CPUExecutionProvider"])
     backend.workers = 1
 
 
@@ -88,7 +89,8 @@ def _one_batch_at_a_time(backend, threads: int) -> None:
 FORCED_GRAPHS = {"stance-onnx-uint8": "INT8_FILE", "stance-onnx-vnni": "INT8_VNNI_FILE"}
 
 
-def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: int | None = None) -> dict:
+def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: int | None = None,
+           model: Path = MODEL) -> dict:
     """Runs in the child process: load, then time one contender. Returns its row."""
     # Import + load is timed from the child's first line for every contender: what a user waits
     # for before the first result, minus interpreter start-up.
@@ -103,13 +105,13 @@ def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: in
             import stance.backends as sb
             from stance.model_dir import read_metadata
 
-            meta = read_metadata(MODEL)
-            scorer = stance.Scorer(sb.OnnxBackend(MODEL, meta, threads, file=getattr(sb, FORCED_GRAPHS[kind])), meta, MODEL)
+            meta = read_metadata(model)
+            scorer = stance.Scorer(sb.OnnxBackend(model, meta, threads, file=getattr(sb, FORCED_GRAPHS[kind])), meta, model)
         else:
-            scorer = stance.load(MODEL, backend=kind.split("-", 1)[1].removesuffix("-serial"), threads=threads)
+            scorer = stance.load(model, backend=kind.split("-", 1)[1].removesuffix("-serial"), threads=threads)
         load_s = time.perf_counter() - t0
         if kind.endswith("-serial"):
-            _one_batch_at_a_time(scorer.backend, threads)
+            _one_batch_at_a_time(scorer.backend, model, threads)
         arts, sents = load_articles(data), _sentences(data)
         n_sent = len(sents)
         if kind.startswith("stance"):
@@ -123,7 +125,7 @@ def worker(kind: str, data: Path, threads: int, repeat: int, max_batch_chars: in
         torch.set_num_threads(threads)
         # fp32 as stance's torch backend: the shipped weights are fp16, and transformers would
         # otherwise keep them in fp16, which runs about 30x slower on a CPU.
-        clf = pipeline("text-classification", model=str(MODEL), device="cpu", dtype=torch.float32)
+        clf = pipeline("text-classification", model=str(model), device="cpu", dtype=torch.float32)
         load_s = time.perf_counter() - t0
         kwargs = {"batch_size": 64} if kind == "pipeline-batched" else {}
         sents = _sentences(data)
@@ -164,7 +166,7 @@ BASELINE = "pipeline"
 
 def run_child(kind: str, args) -> dict:
     cmd = [sys.executable, __file__, "--worker", kind, "--threads", str(args.threads), "--repeat", str(args.repeat),
-           "--data", str(args.data)] + (["--max-batch-chars", str(args.max_batch_chars)] if args.max_batch_chars else [])
+           "--data", str(args.data), "--model", str(args.model)] + (["--max-batch-chars", str(args.max_batch_chars)] if args.max_batch_chars else [])
     # The child's own clock: import + load is timed from its first line, plus interpreter start.
     t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
@@ -195,10 +197,11 @@ def main(argv=None) -> None:
     ap.add_argument("--only", nargs="+", choices=list(CONTENDERS), help="run only these contenders")
     ap.add_argument("--max-batch-chars", type=int, default=None,
                     help="stance rows: cap batches at this many characters instead of stance's own cap")
+    ap.add_argument("--model", type=Path, default=MODEL, help="the model directory (default: the shipped model)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.data, args.threads, args.repeat, args.max_batch_chars)))
+        print(json.dumps(worker(args.worker, args.data, args.threads, args.repeat, args.max_batch_chars, args.model)))
         return
     from stance.cpu import has_vnni
 
@@ -208,7 +211,7 @@ def main(argv=None) -> None:
     rows = [run_child(k, args) for k in kinds]
     n = rows[0]
     cap = f"batches capped at {args.max_batch_chars} characters" if args.max_batch_chars else "stance's batch cap"
-    print(f"{n['articles']} articles, {n['sentences']} sentences; {args.threads} threads; "
+    print(f"model {args.model}; {n['articles']} articles, {n['sentences']} sentences; {args.threads} threads; "
           f"best of {args.repeat} after a warm-up; {cap}; {os.cpu_count()} CPUs seen; "
           f"VNNI: {'yes' if has_vnni() else 'no'}\n")
     print(table(rows))
