@@ -1,6 +1,6 @@
 """Compare int8 variants of a model's ONNX export: parity with torch and speed, in one run.
 
-    python training/int8_variants.py models/stance-minilm [--dataset build/dataset]
+    python training/int8_variants.py models/stance-minilm [--dataset build/dataset] [--split dev] [--only NAME ...]
 
 Variants (the shipped one is the first):
 - ``ours``: ``training/quantize_int8.py`` as shipped (per-row activation scales, SmoothQuant);
@@ -8,11 +8,12 @@ Variants (the shipped one is the first):
   2026-12-03: faster with VNNI, saturates int16 sums without it);
 - ``ours, layer 0 fp32``: the same with encoder layer 0 left in fp32;
 - ``MatMulNBits 8-bit``: ONNX Runtime's weight-only 8-bit MatMul (block 32, symmetric, int8
-  compute: ``accuracy_level`` 4), with and without layer 0 left in fp32. Needs ``onnx-ir``
-  (``pip install onnx-ir``).
+  compute: ``accuracy_level`` 4), with no layer, layer 0, or layers 0 and 1 left in fp32. Needs
+  ``onnx-ir`` (``pip install onnx-ir``).
 Each prints label agreement and the largest probability difference against torch fp32 on the
-test split (issue #7: >= 99 % and <= 0.03), and sentences/s of the graph alone on the test
-split's real-article sentences (2 threads, best of 3, batches of 64), as a ratio to ``ours``.
+split (test by default; ``--split dev`` to choose between variants without reading test; issue
+#7: >= 99 % and <= 0.03), and sentences/s of the graph alone on that split's real-article
+sentences (2 threads, best of 3, batches of 64), as a ratio to the first variant run.
 The model directory is not changed: variants are written to a temporary copy.
 """
 
@@ -71,6 +72,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path)
     ap.add_argument("--dataset", type=Path, default=ROOT / "build" / "dataset")
+    ap.add_argument("--split", choices=("test", "dev"), default="test")
+    ap.add_argument("--only", nargs="+", metavar="NAME", help="run only these variants (names as printed)")
     args = ap.parse_args(argv)
 
     from datasets import load_from_disk
@@ -79,7 +82,7 @@ def main(argv=None) -> None:
     from stance.model_dir import read_metadata
 
     meta = read_metadata(args.model)
-    test = [r["text"] for r in load_from_disk(str(args.dataset))["test"] if r["kind"] == "article"]
+    test = [r["text"] for r in load_from_disk(str(args.dataset))[args.split] if r["kind"] == "article"]
     tok = _tokenizer(args.model, int(meta["max_length"]))
     texts = sorted(test, key=len)
     batches = [_encode(tok, texts[i:i + 64]) for i in range(0, len(texts), 64)]
@@ -93,16 +96,21 @@ def main(argv=None) -> None:
             "ours, layer 0 fp32": lambda out: _export_int8(work, meta, fp32, args.dataset, fp32_layers=(0,)),
             "MatMulNBits 8-bit": lambda out: nbits(fp32, out, ()),
             "MatMulNBits 8-bit, layer 0 fp32": lambda out: nbits(fp32, out, (0,)),
+            "MatMulNBits 8-bit, layers 0-1 fp32": lambda out: nbits(fp32, out, (0, 1)),
         }
+        unknown = set(args.only or ()) - set(variants)
+        if unknown:
+            raise SystemExit(f"error: no variant {', '.join(sorted(unknown))}; variants: {'; '.join(variants)}")
+        variants = {k: v for k, v in variants.items() if not args.only or k in args.only}
         rows, base = [], None
         for name, make in variants.items():
             make(work / INT8_FILE)
-            p = parity(work, args.dataset)
+            p = parity(work, args.dataset, split=args.split)
             sps = speed(work / INT8_FILE, batches)
             base = base or sps
             rows.append((name, p["label_agreement"], p["max_prob_diff"], p["mean_prob_diff"], sps, sps / base))
-    print(f"{len(texts)} real-article test sentences for speed; parity on the whole test split\n")
-    print("| variant | label agreement | max prob. diff | mean prob. diff | sentences/s (graph) | x ours |")
+    print(f"{len(texts)} real-article {args.split} sentences for speed; parity on the whole {args.split} split\n")
+    print(f"| variant | label agreement | max prob. diff | mean prob. diff | sentences/s (graph) | x {rows[0][0]} |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, agree, mx, mean, sps, ratio in rows:
         print(f"| {name} | {agree:.4f} | {mx:.4f} | {mean:.5f} | {sps:.0f} | {ratio:.2f} |")
