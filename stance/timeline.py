@@ -200,7 +200,6 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
     """(dated articles, number of rows without a usable date). A row whose date is not a date
     (the input's own, passed through by ``stance score``) is left out like an undated one and
     named in ``bad_dates``; any other bad row raises ValueError naming it (not a scored file)."""
-    pd = _pandas()
     articles, undated = [], 0
     for n, row in enumerate(rows, 1):
         where = str(row.get("_where") or f"row {n}")
@@ -214,21 +213,12 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
         if date is None or (isinstance(date, float) and math.isnan(date)) or str(date).strip() == "":
             undated += 1
             continue
-        problem = _date_problem(str(date))
-        stamp = pd.NaT
-        if problem is None:
-            try:
-                stamp = pd.Timestamp(str(date))  # str: pandas reads a bare int as nanoseconds
-            except (ValueError, TypeError):
-                pass
-            problem = "is not a date" if stamp is pd.NaT else None
-        if problem is not None:
+        stamp, problem = _parse_date(str(date))  # str: pandas reads a bare int as nanoseconds
+        if stamp is None:
             undated += 1
             if bad_dates is not None:
                 bad_dates.append(f"{name}: date {date!r} {problem}")
             continue
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
         parsed = {}
         for raw_pair, p in pairs.items():
             try:  # stance writes "CHN-PRK"; another tool's "prk-chn" is the same pair
@@ -270,6 +260,23 @@ def parse_articles(rows: Iterable[Mapping[str, Any]],
 # ("now", "today"), and a year or month alone (no day to place it in a week).
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S.*)?")
 _NAMED_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
+
+
+def _parse_date(text: str) -> tuple[Optional["pd.Timestamp"], Optional[str]]:
+    """(the date as a naive UTC timestamp, None), or (None, why it is not taken as a date)."""
+    pd = _pandas()
+    problem = _date_problem(text)
+    if problem is not None:
+        return None, problem
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return None, "is not a date"
+    if stamp is pd.NaT:
+        return None, "is not a date"
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp, None
 
 
 def _date_problem(text: str) -> Optional[str]:
@@ -465,16 +472,9 @@ def _bound(value: Any, option: str, end_of_day: bool) -> Optional[datetime]:
     if value is None:
         return None
     text = str(value).strip()
-    problem = _date_problem(text)
-    if problem is None:
-        try:
-            stamp = _pandas().Timestamp(text)
-        except (ValueError, TypeError):
-            problem = "is not a date"
-    if problem is not None:
+    stamp, problem = _parse_date(text)
+    if stamp is None:
         raise ValueError(f"{option} {value!r} {problem}; e.g. 2024-06-30")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
     day_alone = not re.search(r"\d:\d\d|T\d", text)  # "2024-03-01", "1 March 2024"; not "...T00:00"
     if day_alone and end_of_day:
         stamp = stamp.normalize() + _pandas().Timedelta(days=1) - _pandas().Timedelta(microseconds=1)
@@ -557,11 +557,7 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
     if not articles:
         raise ValueError(f"no article is {where} ({outside} dated rows outside)")
     counts = pair_counts(articles)
-    for asked in [pairs] if isinstance(pairs, str) else pairs:
-        pair = normalize_pair(asked)
-        if outside and pair in dated_counts and pair not in counts:
-            raise ValueError(f"pair {asked!r} is in no article {where} ({dated_counts[pair]} dated articles outside)")
-    wanted = _check_pairs(pairs, counts)
+    wanted = _check_pairs(pairs, counts, dated_counts, where)
     ordered = sorted(articles, key=lambda a: a.date)
     span = pd.period_range(ordered[0].date, ordered[-1].date, freq=code)
     stray = _stray(ordered, code, since is None, until is None)
@@ -598,7 +594,9 @@ def build_timeline(rows: Rows, pairs: Sequence[Union[str, Sequence[str]]], freq:
     return df
 
 
-def _check_pairs(pairs: Sequence[Union[str, Sequence[str]]], counts: Counter) -> list[str]:
+def _check_pairs(pairs: Sequence[Union[str, Sequence[str]]], counts: Counter, dated: Counter, where: str) -> list[str]:
+    """The asked pairs, normalised, each once. ``counts``: articles per pair within since/until;
+    ``dated``: per pair among all dated articles (``where`` says the range)."""
     present = ", ".join(f"{p} ({n})" for p, n in counts.most_common(12))
     more = f" and {len(counts) - 12} more" if len(counts) > 12 else ""
     if isinstance(pairs, str):
@@ -609,6 +607,8 @@ def _check_pairs(pairs: Sequence[Union[str, Sequence[str]]], counts: Counter) ->
     wanted = []
     for raw in pairs:
         pair = normalize_pair(raw)
+        if pair not in counts and pair in dated:
+            raise ValueError(f"pair {raw!r} is in no article {where} ({dated[pair]} dated articles outside)")
         if pair not in counts:
             raise ValueError(f"pair {raw!r} is in no dated article; pairs in the file (articles): {present}{more}")
         if pair not in wanted:
